@@ -1,0 +1,15 @@
+"""Defaults of the whole app, each in one place with the reason for its value."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+# Course files and the prepared CIFAR-100 extract live here; tests point it elsewhere.
+DATA_DIR = Path(os.environ.get("CNNLAB_DATA_DIR", ROOT / "data"))
+SYNTHETIC_SEED = 0  # the offline dataset everyone in a class gets is the same
+INPUT_SHAPE = (32, 32, 3)  # CIFAR-100 images: 32x32 pixels, 3 colour channels
+# Where the CIFAR-100 download comes from; None means the official source. Tests and
+# mirrors set these to a tarball in the same format (e.g. one served from 127.0.0.1).
+CIFAR_URL = os.environ.get("CNNLAB_CIFAR_URL") or None
+CIFAR_MD5 = os.environ.get("CNNLAB_CIFAR_MD5") or None

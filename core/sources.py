@@ -1,0 +1,41 @@
+"""Which dataset is active: course files in `data/`, else the generated offline set.
+
+DESIGN.md's order: (1) the four course files in `data/` (also what the CIFAR-100
+download writes, with a `10_source.json` saying so), (2) CIFAR-100, downloaded on
+request into (1), (3) the synthetic dataset. A broken file in `data/` never stops the
+app: the problem is reported and the synthetic set is used instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import config
+from core.cifar import read_provenance
+from core.course_files import course_files_present, load_course_dir
+from core.dataset import DataError, Dataset
+
+@dataclass(frozen=True, eq=False)
+class ActiveData:
+    dataset: Dataset
+    problem: DataError | None = None  # why the course files in data/ were not used
+
+
+def _provenance(data_dir: Path) -> str:
+    """"cifar100" where the download wrote the files, else "course"."""
+    source = (read_provenance(data_dir) or {}).get("source")
+    return source if source in ("cifar100", "course") else "course"
+
+
+def load_default(data_dir: Path | None = None, seed: int = config.SYNTHETIC_SEED) -> ActiveData:
+    """The dataset the app starts with, and any problem met on the way."""
+    from core import synthetic  # only needed when no course files are usable
+
+    data_dir = Path(data_dir or config.DATA_DIR)
+    problem = None
+    if course_files_present(data_dir):
+        try:
+            return ActiveData(load_course_dir(data_dir, source=_provenance(data_dir)))
+        except DataError as err:
+            problem = err
+    return ActiveData(synthetic.generate(seed), problem)

@@ -1,0 +1,26 @@
+"""Home: what the lab is, the four steps, and the dataset everything runs on."""
+import streamlit as st
+
+from core.st_cache import active_dataset, default_data, translator
+from ui import data_status
+from ui.registry import LAB_STEPS
+
+t = translator()
+dataset = active_dataset()
+
+st.title(t("home.title"))
+st.markdown(t("home.intro"))
+
+st.header(t("home.steps"))
+for number, key, path, icon, _ in LAB_STEPS:
+    with st.container(border=True):
+        st.markdown(f"**{number}. {t(key + '.title')}** — {t(key + '.what')}")
+        if path:
+            st.page_link(path, label=t(key + ".open"), icon=":material/arrow_forward:")
+        else:
+            st.caption(t("home.step_soon"))
+
+st.header(t("home.dataset"))
+data_status.show(dataset, default_data().problem, t)
+if dataset.source != "cifar100":
+    data_status.download_panel(t)

@@ -1,0 +1,41 @@
+"""CNN Lab: the navigation table and the sidebar every page shares."""
+import streamlit as st
+
+from core.i18n import LANGUAGES, normalize_language
+from core.st_cache import active_dataset, default_data, translator
+from ui.registry import LAB_STEPS
+
+st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
+
+# A shared link may carry ?lang=ko; after that the sidebar switch decides.
+if "lang" not in st.session_state:
+    st.session_state.lang = normalize_language(st.query_params.get("lang"))
+t = translator()
+
+PAGES = [
+    st.Page("pages/home.py", title=t("nav.home"), icon=":material/school:", default=True,
+            url_path="home"),
+] + [
+    st.Page(path, title=f"{number}. {t(key + '.title')}", icon=icon, url_path=url)
+    for number, key, path, icon, url in LAB_STEPS if path
+]
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    st.selectbox("Language / 언어", options=list(LANGUAGES), format_func=LANGUAGES.get,
+                 key="lang")
+    st.query_params["lang"] = st.session_state.lang  # links copied from here keep it
+    with st.spinner(t("data.loading")):
+        dataset = active_dataset()
+    st.subheader(t("sidebar.dataset"))
+    source_text = t(f"source.{dataset.source}")
+    if dataset.synthetic:
+        st.warning(t("sidebar.synthetic", source=source_text), icon=":material/science:")
+    else:
+        st.success(source_text, icon=":material/dataset:")
+    st.caption(t("sidebar.counts", train=len(dataset.x_train), test=len(dataset.x_test),
+                 supers=len(dataset.super_classes), fines=len(dataset.fine_classes)))
+    if default_data().problem is not None:
+        st.caption(t("sidebar.problem"))
+
+page.run()

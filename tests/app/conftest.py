@@ -1,0 +1,40 @@
+"""AppTest helpers: the app on an empty data folder (so the synthetic set is active)."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120  # seconds; the first run generates the dataset (and later pages load TensorFlow)
+
+
+@pytest.fixture(autouse=True)
+def empty_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr("core.config.DATA_DIR", tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def app():
+    """A fresh AppTest of the entry point; `.run()` it, switch pages with switch_page."""
+    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+
+
+@pytest.fixture
+def course_dir_files():
+    """Writes a tiny valid set of the four course files into a folder."""
+    from tests.core.conftest import labels_csv, npy_bytes
+    import numpy as np
+    from core.course_files import COURSE_FILES
+
+    def write(folder: Path):
+        rng = np.random.default_rng(0)
+        contents = {
+            "train_images": npy_bytes(rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)),
+            "test_images": npy_bytes(rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)),
+            "train_labels": labels_csv(["otter", "seal", "fox", "mouse"] * 2),
+            "test_labels": labels_csv(["otter", "seal", "fox", "mouse"]),
+        }
+        for role, name in COURSE_FILES.items():
+            (folder / name).write_bytes(contents[role])
+    return write
