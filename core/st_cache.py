@@ -5,6 +5,8 @@ rest of core stays plain Python that tests and scripts import without a server.
 """
 from __future__ import annotations
 
+import weakref
+
 import streamlit as st
 
 from core import sources
@@ -36,3 +38,87 @@ def translator():
     from core.i18n import translator as bind
 
     return bind(language())
+
+
+# ---- the data explorer: this session's upload, and statistics cached per dataset -----
+
+_FINGERPRINTS: "weakref.WeakKeyDictionary[Dataset, str]" = weakref.WeakKeyDictionary()
+
+
+def fingerprint(dataset: Dataset) -> str:
+    """`dataset.fingerprint`, hashed once per Dataset object (it reads every pixel)."""
+    if dataset not in _FINGERPRINTS:
+        _FINGERPRINTS[dataset] = dataset.fingerprint
+    return _FINGERPRINTS[dataset]
+
+
+def set_upload(dataset: Dataset | None) -> None:
+    """Switch this session to a validated uploaded dataset, or back to the default (None)."""
+    if dataset is None:
+        st.session_state.pop(UPLOAD_KEY, None)
+    else:
+        st.session_state[UPLOAD_KEY] = dataset
+
+
+# Keyed by the fingerprint (plus the arguments); the Dataset itself is not hashed
+# (underscore), so an upload with other pixels gets its own entries.
+@st.cache_data(show_spinner=False, max_entries=256)
+def channel_stats(fingerprint: str, _dataset: Dataset, split: str, fine_class: str):
+    """`explore.ChannelStats` of one split, for every image or one fine class."""
+    from core import explore
+
+    labels = _dataset.labels(split)
+    rows = explore.select(labels, fine_class=fine_class)
+    return explore.channel_stats(_dataset.images(split)[rows])
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def class_mean_images(fingerprint: str, _dataset: Dataset, split: str):
+    """The mean image of every fine class of a split, (K, 32, 32, 3) float64."""
+    from core import explore
+
+    return explore.class_mean_images(_dataset.images(split), _dataset.labels(split),
+                                     _dataset.fine_classes)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def class_counts(fingerprint: str, _dataset: Dataset):
+    """`Dataset.counts()`: images per fine class in train and test."""
+    return _dataset.counts()
+
+
+def _session_alive(session_id: str) -> bool:
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():  # AppTest and scripts: no server, nobody to lose
+        return True
+    return Runtime.instance().is_active_session(session_id)
+
+
+def _max_running_jobs() -> int:
+    """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 1."""
+    from core.job_queue import DEFAULT_MAX_RUNNING, max_running_from_env
+
+    try:
+        secret = int(st.secrets.get("training", {}).get("max_jobs", DEFAULT_MAX_RUNNING))
+    except (FileNotFoundError, ValueError, TypeError, AttributeError):
+        secret = DEFAULT_MAX_RUNNING
+    except Exception:  # no secrets.toml at all: Streamlit raises its own error type
+        secret = DEFAULT_MAX_RUNNING
+    return max_running_from_env(default=max(1, secret))
+
+
+@st.cache_resource(show_spinner=False)
+def job_manager():
+    """The server's one JobManager: its queue and limit are shared by every session."""
+    from core.job_queue import JobManager
+
+    return JobManager(max_running=_max_running_jobs(), session_alive=_session_alive)
+
+
+def session_id() -> str:
+    """This browser session's id, which owns its training jobs."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else "no-session"
