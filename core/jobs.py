@@ -146,12 +146,13 @@ class Job:
                 self.info, self.phase, self.state = event, "training", "running"
                 if self.stop_requested:
                     self.state = "stopping"
+            elif kind == "unfreeze":
+                self.info = dict(self.info, unfreeze_epoch=event["epoch"],
+                                 trainable_after=event["trainable"])
             elif kind == "batch":
                 self.batches.append(event)
             elif kind == "epoch":
                 self.epochs.append(event)
-                if self.state == "running" and len(self.epochs) >= self.config["epochs"]:
-                    self.phase = "saving"
             elif kind == "done":
                 self.result = event
                 self._end("stopped" if event.get("stopped") else "done")

@@ -10,6 +10,7 @@ talks JSON lines:
             {"event": "start", "params": ..., "steps": ..., "train_size": ...}
             {"event": "batch", "epoch": 0, "step": 3, "loss": ..., "accuracy": ..., "seen": ..., "t": ...}
             {"event": "epoch", "epoch": 0, "loss": ..., "accuracy": ..., "val_loss": ..., ...}
+            {"event": "unfreeze", "epoch": 3, "trainable": ...}   fine-tuning's second phase
             {"event": "done", "stopped": false, "test_accuracy": ..., "nonfinite": false}
             {"event": "error", "code": "...", "message": "..."}
     stdin   one line: the job's config (JSON); later lines: "stop"
@@ -65,19 +66,37 @@ def load_arrays(config: dict):
     return x[train], y[train], x[val], y[val], x_test, y_test
 
 
+def compile_model(model, config: dict, learning_rate: float | None = None) -> None:
+    import keras
+
+    optimizer = keras.optimizers.get({"class_name": config["optimizer"], "config": {
+        "learning_rate": learning_rate or config["learning_rate"]}})
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+
+
 def make_model(config: dict):
-    """The Keras model the config describes, compiled; weights seeded."""
+    """(model, extractor or None): the Keras model the config describes, compiled, seeded.
+
+    A config with a "transfer" section builds a transfer-learning recipe
+    (see core.transfer_models); otherwise the plain layer stack.
+    """
     import keras
 
     from core.models import build_model
+    from core.transfer_models import transfer_model
 
     keras.utils.set_random_seed(config["seed"])
-    model = build_model(tuple(config["input_shape"]), config["layers"])
-    optimizer = keras.optimizers.get({"class_name": config["optimizer"],
-                                      "config": {"learning_rate": config["learning_rate"]}})
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
+    transfer = config.get("transfer")
+    if transfer:
+        model, extractor = transfer_model(
+            transfer["recipe"], config["input_shape"], config["n_classes"],
+            extractor_layers=transfer.get("extractor_layers"),
+            extractor_path=transfer.get("extractor_path"))
+    else:
+        model, extractor = build_model(tuple(config["input_shape"]), config["layers"]), None
+    compile_model(model, config)
+    return model, extractor
 
 
 def pipeline(tf, x, y, batch_size: int, seed: int, shuffle: bool):
@@ -148,26 +167,51 @@ def save_outputs(model, out_dir: Path, x_test, y_test) -> float:
     return float((probs.argmax(1) == y_test).mean())
 
 
+def fit(model, config: dict, train, val, reporter, stop_event, initial_epoch=0, epochs=None):
+    if stop_event.is_set():
+        return
+    model.fit(train, validation_data=val, epochs=epochs or config["epochs"], verbose=0,
+              callbacks=[reporter], initial_epoch=initial_epoch)
+
+
 def run_job(tf, config: dict, stop_event: threading.Event) -> None:
     import keras
+
+    from core.transfer_models import trainable_count, unfreeze
 
     emit("phase", phase="preparing")
     x, y, x_val, y_val, x_test, y_test = load_arrays(config)
     if config.get("deterministic", True):
         tf.config.experimental.enable_op_determinism()
-    model = make_model(config)
+    model, extractor = make_model(config)
     batch_size, seed = config["batch_size"], config["seed"]
     train = pipeline(tf, x, y, batch_size, seed, shuffle=True)
     val = pipeline(tf, x_val, y_val, batch_size, seed, shuffle=False) if len(x_val) else None
     reporter = make_callback(keras, stop_event, batch_size, len(x))
-    emit("start", params=int(model.count_params()), train_size=len(x), val_size=len(x_val),
-         test_size=len(x_test), steps=math.ceil(len(x) / batch_size), epochs=config["epochs"])
-    model.fit(train, validation_data=val, epochs=config["epochs"], verbose=0,
-              callbacks=[reporter])
+    emit("start", params=int(model.count_params()), trainable=trainable_count(model),
+         train_size=len(x), val_size=len(x_val), test_size=len(x_test),
+         steps=math.ceil(len(x) / batch_size), epochs=config["epochs"])
+    transfer = config.get("transfer") or {}
+    if transfer.get("recipe") == "finetune":
+        # Head first (extractor frozen), then everything with a low learning rate;
+        # changing `trainable` only takes effect after compiling again.
+        head_epochs = min(transfer.get("head_epochs", 1), config["epochs"])
+        fit(model, config, train, val, reporter, stop_event, epochs=head_epochs)
+        if not reporter.nonfinite and head_epochs < config["epochs"]:
+            unfreeze(extractor)
+            compile_model(model, config, transfer.get("finetune_learning_rate", 1e-4))
+            emit("unfreeze", epoch=head_epochs, trainable=trainable_count(model))
+            fit(model, config, train, val, reporter, stop_event, initial_epoch=head_epochs)
+    else:
+        fit(model, config, train, val, reporter, stop_event)
     if reporter.nonfinite:
         emit("error", code="nonfinite_loss", message="The loss became NaN or infinite.")
         return
-    accuracy = save_outputs(model, Path(config["out_dir"]), x_test, y_test)
+    emit("phase", phase="saving")
+    out_dir = Path(config["out_dir"])
+    accuracy = save_outputs(model, out_dir, x_test, y_test)
+    if transfer.get("recipe") == "pretrain":
+        extractor.save(out_dir / "extractor.keras")
     emit("done", stopped=stop_event.is_set(), test_accuracy=accuracy)
 
 
