@@ -13,3 +13,6 @@ INPUT_SHAPE = (32, 32, 3)  # CIFAR-100 images: 32x32 pixels, 3 colour channels
 # mirrors set these to a tarball in the same format (e.g. one served from 127.0.0.1).
 CIFAR_URL = os.environ.get("CNNLAB_CIFAR_URL") or None
 CIFAR_MD5 = os.environ.get("CNNLAB_CIFAR_MD5") or None
+# For tests and demos only: cap the images a training job uses (train and test split
+# each), e.g. CNNLAB_TRAIN_MAX_IMAGES=300 for a run of a few seconds. Unset: all images.
+TRAIN_MAX_IMAGES = int(os.environ.get("CNNLAB_TRAIN_MAX_IMAGES") or 0) or None

@@ -73,12 +73,24 @@ def channel_stats(fingerprint: str, _dataset: Dataset, split: str, fine_class: s
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def class_mean_images(fingerprint: str, _dataset: Dataset, split: str):
-    """The mean image of every fine class of a split, (K, 32, 32, 3) float64."""
+def class_mean_tiles(fingerprint: str, _dataset: Dataset, split: str) -> list[bytes]:
+    """The mean image of each fine class of a split, enlarged, as PNG bytes, in class order."""
     from core import explore
 
-    return explore.class_mean_images(_dataset.images(split), _dataset.labels(split),
-                                     _dataset.fine_classes)
+    means = explore.class_mean_images(_dataset.images(split), _dataset.labels(split),
+                                      _dataset.fine_classes)  # (K, 32, 32, 3)
+    return [explore.png(explore.upscale(explore.to_uint8(m), explore.GALLERY_SCALE))
+            for m in means]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def image_tiles(fingerprint: str, _dataset: Dataset, split: str,
+                indices: tuple[int, ...]) -> list[bytes]:
+    """Images of a split, enlarged with crisp pixels, as PNG bytes (a gallery's worth)."""
+    from core import explore
+
+    images = _dataset.images(split)
+    return [explore.png(explore.upscale(images[i], explore.GALLERY_SCALE)) for i in indices]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -87,12 +99,49 @@ def class_counts(fingerprint: str, _dataset: Dataset):
     return _dataset.counts()
 
 
+# Plotly validates every property as a figure is built (5-10 ms a figure, several times
+# that on a busy server), so the explorer's figures are built once per dataset, arguments
+# and language, and shared. They are read-only: pages only hand them to st.plotly_chart,
+# which copies them into JSON.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def structure_figure(fingerprint: str, _dataset: Dataset, value_label: str):
+    """The sunburst of superclasses and fine classes (core.figures.structure_figure)."""
+    from core import figures
+
+    return figures.structure_figure(class_counts(fingerprint, _dataset), value_label)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def close_up_figures(fingerprint: str, _dataset: Dataset, split: str, index: int,
+                     axis_titles: tuple[str, str], channel_titles: tuple[str, str, str]):
+    """(image figure, channels figure) of image `index` of a split."""
+    from core import figures
+    from core.explore import CHANNELS
+
+    image = _dataset.images(split)[index]  # (32, 32, 3)
+    return (figures.image_figure(image, *axis_titles),
+            figures.channels_figure(image, dict(zip(CHANNELS, channel_titles)), *axis_titles))
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def histogram_figure(fingerprint: str, _dataset: Dataset, split: str, fine_class: str,
+                     axis_titles: tuple[str, str], channel_titles: tuple[str, str, str]):
+    """Per-channel pixel histograms of a split, or of one fine class in it."""
+    from core import figures
+    from core.explore import CHANNELS
+
+    stats = channel_stats(fingerprint, _dataset, split, fine_class)
+    return figures.histogram_figure(stats.histogram, dict(zip(CHANNELS, channel_titles)),
+                                    *axis_titles)
+
+
 def _session_alive(session_id: str) -> bool:
     from streamlit.runtime import Runtime
 
-    if not Runtime.exists():  # AppTest and scripts: no server, nobody to lose
+    try:
+        return Runtime.instance().is_active_session(session_id)
+    except RuntimeError:  # no Runtime (scripts; AppTest between runs): nobody to lose
         return True
-    return Runtime.instance().is_active_session(session_id)
 
 
 def _max_running_jobs() -> int:
@@ -122,3 +171,25 @@ def session_id() -> str:
 
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx else "no-session"
+
+
+# ---- the training page: a job's saved outputs and model ---------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def job_outputs(out_dir: str, mtime: float):
+    """`evaluation.Outputs` (test probabilities and labels) a finished job saved, or None.
+
+    mtime (of test_probs.npy) is part of the key: a rerun into the same folder reloads.
+    """
+    from core.evaluation import load_outputs
+
+    return load_outputs(out_dir)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def trained_model(path: str, mtime: float):
+    """A job's model.keras loaded safely (core.inspect_model); the path is a session's
+    private folder, so sharing the object between sessions shares nothing."""
+    from core.inspect_model import load_model
+
+    return load_model(path)

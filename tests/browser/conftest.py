@@ -75,6 +75,29 @@ def app_url(tmp_path_factory):
         process.wait(timeout=20)
 
 
+TRAIN_MAX_IMAGES = 300  # the training server's cap: a run of a few seconds
+
+
+@pytest.fixture(scope="session")
+def train_app_url(tmp_path_factory):
+    """URL of a second server whose training jobs use at most TRAIN_MAX_IMAGES images
+    (CNNLAB_TRAIN_MAX_IMAGES) and run one at a time, so a second session queues."""
+    data_dir = tmp_path_factory.mktemp("browser-train") / "data"
+    data_dir.mkdir()
+    port = free_port()
+    process = start_server(data_dir, port, env_extra={
+        "CNNLAB_TRAIN_MAX_IMAGES": str(TRAIN_MAX_IMAGES), "CNNLAB_MAX_JOBS": "1",
+        # Edits elsewhere in the repository while the journey runs must not reload it.
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

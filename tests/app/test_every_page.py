@@ -1,0 +1,23 @@
+"""Every registered page runs under AppTest in both languages without an exception."""
+import pytest
+
+from core import st_cache
+from ui.registry import LAB_STEPS
+
+PAGES = ["pages/home.py"] + [path for _, _, path, _, _ in LAB_STEPS if path]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st_cache.default_data.clear()
+    yield
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("path", PAGES)
+def test_page_runs(app, path, lang):
+    app.query_params["lang"] = lang
+    app.run()
+    app.switch_page(path).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title or app.header, "every page has a heading"

@@ -1,0 +1,27 @@
+"""Every registered page opens in Chromium in English and Korean, with no exception shown."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from ui.registry import LAB_STEPS
+
+pytestmark = pytest.mark.browser
+
+PAGES = [("home", "")] + [(url, url) for _, _, path, _, url in LAB_STEPS if path]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("name, url", PAGES, ids=[name for name, _ in PAGES])
+def test_page_opens(page, app_url, screenshot_dir, name, url, lang):
+    page.goto(f"{app_url}/{url}?lang={lang}")
+    expect(page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first
+           ).to_be_visible(timeout=90_000)
+    # Wait until the script run has finished before judging the page.
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=90_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    if lang == "ko":  # the page is really in Korean, not just the sidebar
+        expect(page.get_by_test_id("stMainBlockContainer").get_by_text(
+            re.compile("[\uac00-\ud7a3]")).first).to_be_visible()
+    page.screenshot(path=screenshot_dir / f"page-{name}-{lang}.png", full_page=True)
