@@ -146,7 +146,12 @@ class JobManager:
     # --- reaping -------------------------------------------------------------------
     def _reap_loop(self) -> None:
         while not self._closed.wait(REAP_EVERY_S):
-            self.reap()
+            try:
+                self.reap()
+            except Exception:  # one bad pass must not end reaping for the server's life
+                import traceback
+
+                traceback.print_exc()
 
     def reap(self) -> None:
         """Stop jobs whose session is gone; kill workers that ignore Stop."""

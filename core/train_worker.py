@@ -114,8 +114,11 @@ def make_callback(keras, stop_event: threading.Event, batch_size: int, train_siz
 
     class Reporter(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            self.start = time.perf_counter()
-            self.nonfinite = False
+            # Fine-tuning calls fit twice with this one reporter: keep one clock, so
+            # "t" keeps counting from the first batch of the run.
+            if not hasattr(self, "start"):
+                self.start = time.perf_counter()
+                self.nonfinite = False
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch, self.seen, self.prev = epoch, 0, (0.0, 0.0)
