@@ -9,5 +9,5 @@ LAB_STEPS = [
     (0, "step.data", "pages/data_explorer.py", ":material/photo_library:", "data"),
     (1, "step.calculator", "pages/calculator.py", ":material/calculate:", "calculator"),
     (2, "step.training", "pages/training.py", ":material/monitoring:", "training"),
-    (3, "step.transfer", None, ":material/swap_horiz:", "transfer"),
+    (3, "step.transfer", "pages/transfer.py", ":material/swap_horiz:", "transfer"),
 ]
