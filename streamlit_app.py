@@ -13,7 +13,7 @@ if "lang" not in st.session_state:
 t = translator()
 
 PAGES = [
-    st.Page("pages/home.py", title=t("nav.home"), icon=":material/school:", default=True,
+    st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/school:", default=True,
             url_path="home"),
 ] + [
     st.Page(path, title=f"{number}. {t(key + '.title')}", icon=icon, url_path=url)

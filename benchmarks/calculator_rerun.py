@@ -117,7 +117,7 @@ def measure(n_layers: int, failing: bool, n_edits: int, durations: list[float]) 
     app.session_state["calc_stack"] = stack_of(n_layers, failing)
     app.session_state["calc_input_shape"] = (32, 32, 3)
     app.run()
-    app.switch_page("pages/calculator.py").run()
+    app.switch_page("app_pages/calculator.py").run()
     for _ in range(3):  # warm caches: figures, bytecode, imports
         app.run()
     assert not app.exception, app.exception

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "pages/data_explorer.py"
+PAGE = "app_pages/data_explorer.py"
 TARGET_MS = 300  # the budget for any interaction after the first load
 
 

@@ -53,22 +53,6 @@ def selected() -> int:
     return index
 
 
-def _ensure_app_navigation() -> None:
-    """Rerun through streamlit_app.py if Streamlit ran this page on its own.
-
-    With a pages/ folder, Streamlit (1.67) runs a fresh server's first sessions in its
-    old multipage mode until some session has run st.navigation: a shared link
-    opened first after a restart would get this page without the app's sidebar,
-    language or layout. Switching that mode off and rerunning fixes it for good; the
-    URL (and so the shared ?stack=) stays as it is.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def init() -> str | None:
     """Set up a new session and read a shared link.
 
@@ -76,7 +60,6 @@ def init() -> str | None:
     default stack loaded instead is left unchanged (reruns from other widgets keep
     the message); else None.
     """
-    _ensure_app_navigation()
     if STACK not in st.session_state or SHAPE not in st.session_state:
         load(*default_stack())
     st.session_state.setdefault(REVISION, 0)

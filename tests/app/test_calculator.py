@@ -11,7 +11,7 @@ from core.i18n import translate
 from tests.core.test_shapes import ERROR_CASES, WARNING_CASES
 from ui import calc_share
 
-PAGE = "pages/calculator.py"
+PAGE = "app_pages/calculator.py"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -302,8 +302,8 @@ def test_failing_stack_cannot_be_sent_to_training(app):
 def test_training_page_lookup():
     steps = [(2, "step.training", None, "", "training")]
     assert calc_share.training_page(steps) is None
-    steps = [(2, "step.training", "pages/training.py", "", "training")]
-    assert calc_share.training_page(steps) == "pages/training.py"
+    steps = [(2, "step.training", "app_pages/training.py", "", "training")]
+    assert calc_share.training_page(steps) == "app_pages/training.py"
 
 
 def test_page_never_imports_tensorflow(tmp_path):

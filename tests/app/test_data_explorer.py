@@ -16,7 +16,7 @@ from tests.app.conftest import ROOT, TIMEOUT
 from tests.core.conftest import labels_csv, npy_bytes
 from tests.core.test_course_files import BAD_FILES
 
-PAGE = "pages/data_explorer.py"
+PAGE = "app_pages/data_explorer.py"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -4,7 +4,7 @@ import pytest
 from core import st_cache
 from ui.registry import LAB_STEPS
 
-PAGES = ["pages/home.py"] + [path for _, _, path, _, _ in LAB_STEPS if path]
+PAGES = ["app_pages/home.py"] + [path for _, _, path, _, _ in LAB_STEPS if path]
 
 
 @pytest.fixture(autouse=True)

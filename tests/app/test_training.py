@@ -14,7 +14,7 @@ import pytest
 from core import st_cache
 from tests.app.conftest import ROOT
 
-PAGE = "pages/training.py"
+PAGE = "app_pages/training.py"
 TINY_IMAGES = 200  # core.config.TRAIN_MAX_IMAGES for runs here: a second of training
 
 

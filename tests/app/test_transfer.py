@@ -16,7 +16,7 @@ from core import presets, st_cache
 from core import transfer_lesson as lesson
 from core.models import build_model
 
-PAGE = "pages/transfer.py"
+PAGE = "app_pages/transfer.py"
 TINY_IMAGES = 200  # core.config.TRAIN_MAX_IMAGES for runs here
 TINY_WIDTH = 4  # the demo preset's width in these tests
 

@@ -27,8 +27,7 @@ def choose(page, key: str, option: str) -> None:
 
 
 def test_student_explores_the_data(page, app_url, screenshot_dir):
-    # From the home page, as a student does. (A fresh server's very first request, if it is
-    # a page URL, runs in Streamlit's old pages/ mode; the home page avoids that.)
+    # From the home page, as a student does.
     page.goto(app_url)
     page.get_by_role("link", name="Open the data explorer").click(timeout=90_000)
     expect(page.get_by_role("heading", name="Data explorer: the images and their labels")) \

@@ -25,3 +25,29 @@ def test_page_opens(page, app_url, screenshot_dir, name, url, lang):
         expect(page.get_by_test_id("stMainBlockContainer").get_by_text(
             re.compile("[\uac00-\ud7a3]")).first).to_be_visible()
     page.screenshot(path=screenshot_dir / f"page-{name}-{lang}.png", full_page=True)
+
+
+def test_shared_link_is_the_first_request_of_a_fresh_server(browser, tmp_path, screenshot_dir):
+    """A cold server whose first visitor follows a link straight to a lab page still
+    runs the whole app: sidebar, language switch and navigation. (Streamlit treats a
+    folder named pages/ as its old multipage layout until st.navigation has run once;
+    our pages live in app_pages/ so that never happens.)"""
+    from tests.browser.conftest import free_port, start_server, wait_healthy
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    port = free_port()
+    server = start_server(data_dir, port)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", server)
+        page = browser.new_page(viewport={"width": 1366, "height": 1200})
+        page.goto(f"http://127.0.0.1:{port}/calculator?lang=ko")
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("Language / 언어")).to_be_visible(timeout=90_000)
+        expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("^0\\."))
+               ).to_be_visible()
+        page.screenshot(path=screenshot_dir / "fresh-server-deep-link.png")
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -24,9 +24,7 @@ AT_LEAST = f"([key, least]) => ({POINTS})(key) >= least"
 
 
 def open_training(page, url):
-    # From the home page, as a student would. (A server whose very first visitor opens
-    # /training directly runs pages/training.py as a Streamlit v1 page, without the
-    # entry point: see the closing note.)
+    # From the home page, as a student would.
     page.goto(url)
     expect(page.get_by_role("heading", name=re.compile("CNN Lab"))).to_be_visible(timeout=SLOW)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="2. Training").click()

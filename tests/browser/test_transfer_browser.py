@@ -44,9 +44,7 @@ def no_error(page):
 
 
 def test_pretrain_save_load_compare(page, train_app_url, screenshot_dir, tmp_path):
-    # The instructor opens the app and clicks the lab's step 3. (A first visit straight to
-    # /transfer on a fresh server runs pages/transfer.py alone, without the sidebar:
-    # Streamlit treats a pages/ folder as the old multipage layout until st.navigation ran.)
+    # The instructor opens the app and clicks the lab's step 3.
     page.goto(train_app_url)
     page.get_by_test_id("stSidebarNav").get_by_text("3. Transfer learning").click()
     expect(page.get_by_role("heading", name="Transfer learning: reuse what a network learned")
