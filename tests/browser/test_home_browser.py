@@ -11,7 +11,7 @@ def test_home_in_both_languages(page, app_url, screenshot_dir):
     page.goto(app_url)
     expect(page.get_by_role("heading", name=re.compile("CNN Lab"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Synthetic (offline)").first).to_be_visible()
-    expect(page.get_by_text("7,500")).to_be_visible()
+    expect(page.get_by_text("7,500", exact=True)).to_be_visible()
     expect(page.get_by_text("Traceback")).to_have_count(0)
     page.screenshot(path=screenshot_dir / "home-en.png", full_page=True)
 
