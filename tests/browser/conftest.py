@@ -59,13 +59,12 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """URL of a server running the app on the synthetic dataset (empty data dir)."""
-    data_dir = tmp_path_factory.mktemp("browser") / "data"
+def serve(tmp_path_factory, name: str, env_extra: dict | None = None):
+    """Run the app on an empty data folder (the synthetic dataset); yields its URL."""
+    data_dir = tmp_path_factory.mktemp(name) / "data"
     data_dir.mkdir()
     port = free_port()
-    process = start_server(data_dir, port)
+    process = start_server(data_dir, port, env_extra)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
@@ -73,6 +72,12 @@ def app_url(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """URL of a server running the app on the synthetic dataset."""
+    yield from serve(tmp_path_factory, "browser")
 
 
 TRAIN_MAX_IMAGES = 300  # the training server's cap: a run of a few seconds
@@ -82,20 +87,10 @@ TRAIN_MAX_IMAGES = 300  # the training server's cap: a run of a few seconds
 def train_app_url(tmp_path_factory):
     """URL of a second server whose training jobs use at most TRAIN_MAX_IMAGES images
     (CNNLAB_TRAIN_MAX_IMAGES) and run one at a time, so a second session queues."""
-    data_dir = tmp_path_factory.mktemp("browser-train") / "data"
-    data_dir.mkdir()
-    port = free_port()
-    process = start_server(data_dir, port, env_extra={
+    yield from serve(tmp_path_factory, "browser-train", {
         "CNNLAB_TRAIN_MAX_IMAGES": str(TRAIN_MAX_IMAGES), "CNNLAB_MAX_JOBS": "1",
         # Edits elsewhere in the repository while the journey runs must not reload it.
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")
