@@ -1,6 +1,6 @@
 """Is the synthetic dataset hard enough to teach with? Train the notebook's models on it.
 
-Run by hand (about an hour on two busy CPU cores with the defaults):
+Run by hand (35 minutes on two shared CPU cores with the defaults):
 
     python -m benchmarks.synthetic_difficulty [--epochs 20] [--seed 0] [--width 32] [--scale]
 

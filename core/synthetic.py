@@ -172,9 +172,13 @@ def _render_block(fine_idx, rng):
     image = _occlude(image, rng)
     gain = np.float32(rng.uniform(0.6, 1.2, (n, 1, 1, 1)))  # global contrast jitter
     shift = np.float32(rng.normal(128, 20, (n, 1, 1, 1)))  # and brightness jitter
-    image = (image - 128) * gain + shift
+    image -= 128  # in place from here on: (image - 128) * gain + shift + noise
+    image *= gain
+    image += shift
     noise_std = np.float32(rng.uniform(*NOISE_STD, (n, 1, 1, 1)))
-    image += rng.standard_normal(image.shape, dtype=np.float32) * noise_std
+    noise = rng.standard_normal(image.shape, dtype=np.float32)  # (N, 32, 32, 3)
+    noise *= noise_std
+    image += noise
     return image
 
 
@@ -183,7 +187,7 @@ def render(fine_idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     images = np.empty((len(fine_idx), SIZE, SIZE, 3), np.uint8)  # (N, 32, 32, 3)
     for start in range(0, len(fine_idx), BLOCK):  # blocks keep the float temporaries small
         block = _render_block(fine_idx[start:start + BLOCK], rng)
-        images[start:start + BLOCK] = np.clip(np.rint(block), 0, 255)
+        images[start:start + BLOCK] = np.clip(np.rint(block, out=block), 0, 255, out=block)
     return images
 
 

@@ -86,8 +86,9 @@ def spectrum_features(x):
     return np.log1p(power.reshape(len(x), -1) @ bins / bins.sum(axis=0))  # (N, 24)
 
 
-def nearest_class_mean_accuracy(data, target):
-    f_train, f_test = spectrum_features(data.x_train), spectrum_features(data.x_test)
+def nearest_class_mean_accuracy(data, features, target):
+    """Test accuracy of the nearest standardised class-mean feature vector."""
+    f_train, f_test = features
     mean, std = f_train.mean(axis=0), f_train.std(axis=0)
     f_train, f_test = (f_train - mean) / std, (f_test - mean) / std
     y_train, y_test = data.y("train", target), data.y("test", target)
@@ -98,8 +99,9 @@ def nearest_class_mean_accuracy(data, target):
 
 
 def test_a_simple_baseline_beats_chance_but_does_not_solve_it(data):
-    superclass = nearest_class_mean_accuracy(data, "super")
-    fine = nearest_class_mean_accuracy(data, "fine")
+    features = spectrum_features(data.x_train), spectrum_features(data.x_test)
+    superclass = nearest_class_mean_accuracy(data, features, "super")  # 48% when written
+    fine = nearest_class_mean_accuracy(data, features, "fine")  # 25% when written
     assert 0.40 < superclass < 0.80  # chance 33%: a signal, far from separable
     assert 0.12 < fine < 0.50  # chance 6.7%
 
