@@ -36,7 +36,8 @@ class WorkerProcess:
         self.ready = threading.Event()
         self.on_event = on_event
         self.lock = threading.Lock()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # Few malloc arenas: TensorFlow's thread pools otherwise each grow their own.
+        env = dict(os.environ, PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "core.train_worker"], cwd=app_config.ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,0 +1,64 @@
+"""Peak memory of the server and its training worker together, and of the server after.
+
+Run by hand:
+
+    python -m benchmarks.train_memory [--images 2000] [--epochs 1]
+
+This process plays the server: it imports streamlit, holds the dataset (as the app's
+cache does) and runs the JobManager, without importing TensorFlow. It trains the
+notebook's super model (shared extractor, 128 filters) at batch 200 in a worker and
+samples the RSS of itself plus its children every 50 ms. Memory per batch does not
+depend on how many images an epoch has, so a capped run measures the same peak.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import psutil
+
+from benchmarks.train_throughput import PeakMemory
+from core import presets, synthetic
+from core.job_data import export_arrays
+from core.job_queue import JobManager
+
+GOAL_MB = 1536  # issue 5: server and worker together under 1.5 GB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=1)
+    args = parser.parse_args()
+    import streamlit  # noqa: F401 (the server has it loaded)
+
+    dataset = synthetic.generate(0)
+    manager = JobManager(max_running=1, warm=False)
+    data_path = export_arrays(dataset, "super", manager.root)
+    me = psutil.Process(os.getpid())
+    before = me.memory_info().rss
+    memory = PeakMemory()
+    config = dict(input_shape=[32, 32, 3], layers=presets.super_model(), epochs=args.epochs,
+                  batch_size=200, optimizer="adam", learning_rate=1e-3, validation_split=0.1,
+                  seed=0, data_path=str(data_path), target="super", max_train=args.images,
+                  max_test=500)
+    job = manager.submit("memory", config)
+    while job.active:
+        time.sleep(0.2)
+    memory.stop.set()
+    assert job.state == "done", job.error
+    time.sleep(2)
+    after = me.memory_info().rss
+    manager.shutdown()
+    assert "tensorflow" not in sys.modules, "the server role must not import TensorFlow"
+    print("| measure | MB | goal |\n| --- | --- | --- |")
+    print(f"| server before the job | {before / 2**20:.0f} | |")
+    print(f"| peak, server + worker, super model at batch 200 | {memory.peak / 2**20:.0f} "
+          f"| < {GOAL_MB} |")
+    print(f"| server after the job ended | {after / 2**20:.0f} | back near the start |")
+
+
+if __name__ == "__main__":
+    main()
