@@ -190,13 +190,17 @@ def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
                      learning_rate=f"{common['learning_rate']:g}"))
     except ValueError:
         st.warning(t("transfer.unfair"), icon=":material/warning:")
-    if pretrain_job is not None and pretrain_job.epochs:
+    reused = next(iter(arm_jobs.values())).config.get("source")
+    if reused == "pretrained" and pretrain_job is not None and pretrain_job.epochs:
         st.caption(t("transfer.pretrain_cost", seconds=f"{pretrain_job.epochs[-1]['t']:.0f}"))
 
 
 def compare_ui(chosen, dataset, settings, lesson_jobs: dict, t) -> None:
     """Step 5: the target, the button, the live arms, then the table and sentences."""
     st.markdown(t("transfer.step5.why"))
+    if dataset.synthetic:
+        st.caption(t("transfer.expect.synthetic", **{
+            arm: f"{100 * value:.0f}" for arm, value in lesson.EXPECTED_SYNTHETIC.items()}))
     st.session_state.setdefault("transfer_target", int(100 * lesson.DEFAULTS["target"]))
     target = st.slider(t("transfer.target"), 5, 95, step=5, key="transfer_target",
                        format="%d%%", help=t("transfer.target.help")) / 100

@@ -53,7 +53,8 @@ def save_ui(pretrained: state.Extractor | None, t) -> None:
         st.caption(t("transfer.step2.none"))
         return
     contents_ui(pretrained, t, "transfer_saved")
-    st.download_button(t("transfer.download"), data=pretrained.path.read_bytes(),
+    path = pretrained.path
+    st.download_button(t("transfer.download"), data=lambda: path.read_bytes(),
                        file_name=f"extractor-w{pretrained.info.output_shape[-1]}.keras",
                        mime="application/octet-stream", key="transfer_download",
                        icon=":material/download:", on_click="ignore")

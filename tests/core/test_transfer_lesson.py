@@ -165,6 +165,7 @@ def test_lesson_seconds_grow_with_width_and_epochs():
     assert large["pretrain"] > 10 * small["pretrain"]
     assert small["scratch"] == pytest.approx(small["pretrain"] * settings.epochs
                                              / settings.pretrain_epochs)
+    assert small["frozen"] < small["finetune"] < small["scratch"], "frozen runs forward only"
 
 
 # ---- with Keras: parameter counts and the save/load round trip ---------------------------
