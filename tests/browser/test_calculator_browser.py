@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core import presets, stack_url
+from tests.browser.helpers import choose, no_error, settle, widget
 
 pytestmark = pytest.mark.browser
 
@@ -26,37 +27,16 @@ def open_calculator(page, app_url, query=""):
     expect(page.get_by_role("heading", name=re.compile("Conv calculator|합성곱 계산기"))
            ).to_be_visible(timeout=90_000)
     expect(combobox(page, "calc_preset")).to_be_visible(timeout=90_000)
-    idle(page)
-
-
-def idle(page):
-    """Wait until the script run has finished (no running indicator)."""
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
-
-
-def no_traceback(page):
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_text("Traceback")).to_have_count(0)
-
-
-def widget(page, key):
-    """The widget with key `key`, not the stale copy Streamlit keeps while it reruns."""
-    return page.locator(f".st-key-{key}:not([data-stale='true'])")
+    settle(page)
 
 
 def combobox(page, key):
     return widget(page, key).get_by_role("combobox")
 
 
-def choose(page, key, option):
-    """Pick `option` in the selectbox with widget key `key`."""
-    combobox(page, key).click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
 def click(page, key):
     widget(page, key).get_by_role("button").click()
-    idle(page)
+    settle(page)
 
 
 def main(page):
@@ -73,7 +53,7 @@ def test_failing_notebook_model_is_explained(page, app_url, screenshot_dir):
     expect(main(page).get_by_text("Negative dimension size").first).to_be_visible()
     expect(combobox(page, "calc_layer")).to_have_value("12. max_pooling2d_2 (MaxPooling2D)")
     page.get_by_test_id("stDataFrame").scroll_into_view_if_needed()
-    no_traceback(page)
+    no_error(page)
     page.screenshot(path=screenshot_dir / "calc-failing-preset.png")
 
 
@@ -94,12 +74,13 @@ def test_build_a_stack_from_scratch(page, app_url, screenshot_dir):
     choose(page, "calc_layer", "1. conv2d (Conv2D)")
     filters = widget(page, "calc_filters").locator("input")
     expect(filters).to_have_value("32")  # the conv's fields, not the Dense's
+    settle(page)
     filters.fill("8")
     filters.press("Enter")
-    idle(page)
+    settle(page)
     expect(total).to_contain_text("6,371")  # 224 + (2,048 + 1) * 3
     expect(page.locator(".katex-html").filter(has_text="224").first).to_be_visible()  # typeset
-    no_traceback(page)
+    no_error(page)
     page.screenshot(path=screenshot_dir / "calc-from-scratch.png")
 
 
@@ -123,8 +104,8 @@ def test_shared_link_opens_the_same_stack(page, app_url, screenshot_dir):
     expect(other.get_by_test_id("stMetric").filter(has_text="Non-trainable")
            ).to_contain_text("1,024")
     expect(combobox(other, "calc_layer")).to_have_value("1. conv2d (Conv2D)")
-    idle(other)
-    no_traceback(other)
+    settle(other)
+    no_error(other)
     other.screenshot(path=screenshot_dir / "calc-shared-link.png")
     other.close()
 
@@ -134,7 +115,7 @@ def test_broken_link_falls_back_with_a_message(page, app_url, screenshot_dir):
     expect(main(page).get_by_text("링크의 모델을 열 수 없어")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="전체 파라미터")
            ).to_contain_text("114,371")
-    no_traceback(page)
+    no_error(page)
     page.screenshot(path=screenshot_dir / "calc-broken-link-ko.png")
 
 
@@ -155,18 +136,18 @@ def test_kernel_animation_plays_and_steps(page, app_url, screenshot_dir):
     box = rail.bounding_box()
     page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
     expect(chart.get_by_text(re.compile(r"Step 9 of 9: output\[2, 2\]"))).to_be_visible()
-    no_traceback(page)
+    no_error(page)
     page.screenshot(path=screenshot_dir / "calc-animation-stepped.png")
 
 
 def test_feature_map_tab(page, app_url, screenshot_dir):
     open_calculator(page, app_url)
     page.get_by_role("tab", name="One filter on a real image").click()
-    idle(page)
+    settle(page)
     chart = widget(page, "calc_fm_chart")
     expect(chart.get_by_text("Feature map 32x32x1")).to_be_visible()
     expect(chart.get_by_text("Max-pooled 16x16x1")).to_be_visible()
     expect(main(page).get_by_text("Synthetic image").first).to_be_visible()
     chart.scroll_into_view_if_needed()
-    no_traceback(page)
+    no_error(page)
     page.screenshot(path=screenshot_dir / "calc-feature-map.png")

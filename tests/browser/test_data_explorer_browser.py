@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.synthetic import FINE_TO_SUPER
+from tests.browser.helpers import choose, no_error, settle, widget
 
 pytestmark = pytest.mark.browser
 
@@ -13,17 +14,6 @@ WAIT = 30_000  # ms; a rerun takes well under a second, but the test machine may
 CAPTION = re.compile(r"^#\d+ \S+ / \S+$")  # a gallery caption: "#123 otter / aquatic_mammals"
 FINE = sorted(FINE_TO_SUPER)[7]  # the fine class the student filters to (synthetic data)
 ONE_CLASS = re.compile(rf"^#\d+ {FINE} / {FINE_TO_SUPER[FINE]}$")
-
-
-def widget(page, key: str):
-    return page.locator(f".st-key-{key}")  # Streamlit marks a keyed widget with this class
-
-
-def choose(page, key: str, option: str) -> None:
-    """Pick an option of a selectbox by typing it, as a long list only renders what fits."""
-    widget(page, key).get_by_role("combobox").click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_student_explores_the_data(page, app_url, screenshot_dir):
@@ -38,7 +28,7 @@ def test_student_explores_the_data(page, app_url, screenshot_dir):
     page.screenshot(path=screenshot_dir / "explorer-1-open.png", full_page=True)
 
     # Filter the gallery to one fine class: every caption names it.
-    choose(page, "explorer_fine", FINE)
+    choose(page, "explorer_fine", FINE, type_it=True)
     expect(page.get_by_text(ONE_CLASS)).to_have_count(12, timeout=WAIT)
     gallery = page.get_by_test_id("stImage").first
     gallery.scroll_into_view_if_needed()
@@ -61,7 +51,7 @@ def test_student_explores_the_data(page, app_url, screenshot_dir):
     widget(page, "explorer_channels").screenshot(path=screenshot_dir / "explorer-3-channels.png")
 
     # Statistics of one class: its average image, histograms, and mean/std per channel.
-    choose(page, "explorer_stats_class", f"{FINE} / {FINE_TO_SUPER[FINE]}")
+    choose(page, "explorer_stats_class", f"{FINE} / {FINE_TO_SUPER[FINE]}", type_it=True)
     expect(page.get_by_text("Average of 500 images")).to_be_visible(timeout=WAIT)
     widget(page, "explorer_histogram").scroll_into_view_if_needed()
     expect(widget(page, "explorer_histogram").get_by_text("pixel value (0-255)")).to_be_visible()

@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.helpers import no_error, open_from_sidebar, set_number, settle
+
 pytestmark = pytest.mark.browser
 
 SLOW = 180_000  # ms: a worker imports TensorFlow on a busy 2-core machine
@@ -24,26 +26,8 @@ AT_LEAST = f"([key, least]) => ({POINTS})(key) >= least"
 
 
 def open_training(page, url):
-    # From the home page, as a student would.
-    page.goto(url)
-    expect(page.get_by_role("heading", name=re.compile("CNN Lab"))).to_be_visible(timeout=SLOW)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="2. Training").click()
-    expect(page.get_by_role("heading", name="Training: watch a CNN learn")).to_be_visible(
-        timeout=SLOW)
-    settle(page)
+    open_from_sidebar(page, url, "2. Training", "Training: watch a CNN learn", SLOW)
     expect(page.get_by_text(re.compile(r"Demo mode: a run uses at most \d+"))).to_be_visible()
-
-
-def settle(page):
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=SLOW)
-
-
-def set_number(page, label: str, value) -> None:
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    expect(field).to_have_value(str(value))
-    settle(page)
 
 
 def full_shot(page, path) -> None:
@@ -56,11 +40,6 @@ def full_shot(page, path) -> None:
         "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     page.screenshot(path=path)
     page.set_viewport_size(size)
-
-
-def no_error(page):
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_text("Traceback")).to_have_count(0)
 
 
 def png_bytes() -> bytes:

@@ -10,6 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import no_error, open_from_sidebar, set_number, settle
+
 pytestmark = pytest.mark.browser
 
 SLOW = 240_000  # ms: workers import TensorFlow on a busy 2-core machine, four runs in a row
@@ -19,37 +21,15 @@ IMAGES_LOADED = """() => [...document.querySelectorAll('[data-testid="stImage"] 
     .every(image => image.complete && image.naturalWidth > 0)"""
 
 
-def settle(page):
-    """The script run has ended and every element on the page is from it (none stale)."""
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=SLOW)
-    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=SLOW)
-
-
-def set_number(page, label: str, value) -> None:
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    expect(field).to_have_value(str(value))
-    settle(page)
-
-
 def to_top(locator) -> None:
     """Scroll so the element is at the top of the view (the screenshot shows what follows)."""
     locator.evaluate("element => element.scrollIntoView({block: 'start'})")
 
 
-def no_error(page):
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_text("Traceback")).to_have_count(0)
-
-
 def test_pretrain_save_load_compare(page, train_app_url, screenshot_dir, tmp_path):
     # The instructor opens the app and clicks the lab's step 3.
-    page.goto(train_app_url)
-    page.get_by_test_id("stSidebarNav").get_by_text("3. Transfer learning").click()
-    expect(page.get_by_role("heading", name="Transfer learning: reuse what a network learned")
-           ).to_be_visible(timeout=SLOW)
-    settle(page)
+    open_from_sidebar(page, train_app_url, "3. Transfer learning",
+                      "Transfer learning: reuse what a network learned", SLOW)
     expect(page.get_by_text("Language / 언어")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Demo mode: a run uses at most \d+"))).to_be_visible()
     set_number(page, "Pretraining epochs", 1)

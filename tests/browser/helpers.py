@@ -1,0 +1,60 @@
+"""What every browser test does: find a keyed widget (never the stale copy Streamlit
+keeps on screen while a rerun is going), wait for a rerun to end, type a number, pick
+an option, check that no error is shown.
+
+While the script reruns, Streamlit keeps the previous run's elements (data-stale="true")
+next to the new ones, so a bare `.st-key-x` locator can match two elements and fail in
+strict mode. `widget()` excludes the stale copy; `settle()` waits until none is left.
+"""
+import re
+
+from playwright.sync_api import expect
+
+SETTLE_MS = 240_000  # ms: a rerun takes well under a second, but CI may be busy training
+
+
+def widget(page, key: str):
+    """The element with widget key `key` from the current run."""
+    return page.locator(f".st-key-{key}:not([data-stale='true'])")
+
+
+def settle(page, timeout: float = SETTLE_MS) -> None:
+    """The script run has ended and every element on the page is from it."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=timeout)
+
+
+def choose(page, key: str, option: str, type_it: bool = False) -> None:
+    """Pick `option` in the selectbox with widget key `key`. `type_it` filters the list
+    first, as a long list only renders the options that fit."""
+    widget(page, key).get_by_role("combobox").click()
+    if type_it:
+        page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def set_number(page, label: str, value) -> None:
+    """Type `value` into the number field labelled `label` and wait for the rerun."""
+    settle(page)
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+    expect(field).to_have_value(str(value))
+    settle(page)
+
+
+def no_error(page) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+
+
+def open_from_sidebar(page, url: str, link: str, heading: str,
+                      timeout: float = SETTLE_MS) -> None:
+    """Open the app's home page, then a lab page by its sidebar link, as a student does."""
+    page.goto(url)
+    expect(page.get_by_role("heading", name=re.compile("CNN Lab"))).to_be_visible(
+        timeout=timeout)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=timeout)
+    settle(page, timeout)
