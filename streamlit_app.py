@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.i18n import LANGUAGES, normalize_language
-from core.st_cache import active_dataset, default_data, translator
+from core.st_cache import data_summary, start_loading_default, translator
 from ui.registry import LAB_STEPS
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
@@ -25,17 +25,17 @@ with st.sidebar:
     st.selectbox("Language / 언어", options=list(LANGUAGES), format_func=LANGUAGES.get,
                  key="lang")
     st.query_params["lang"] = st.session_state.lang  # links copied from here keep it
-    with st.spinner(t("data.loading")):
-        dataset = active_dataset()
+    dataset = data_summary()  # known at once, even while a cold server makes the data
     st.subheader(t("sidebar.dataset"))
     source_text = t(f"source.{dataset.source}")
     if dataset.synthetic:
         st.warning(t("sidebar.synthetic", source=source_text), icon=":material/science:")
     else:
         st.success(source_text, icon=":material/dataset:")
-    st.caption(t("sidebar.counts", train=len(dataset.x_train), test=len(dataset.x_test),
+    st.caption(t("sidebar.counts", train=dataset.n_train, test=dataset.n_test,
                  supers=len(dataset.super_classes), fines=len(dataset.fine_classes)))
-    if default_data().problem is not None:
+    if dataset.problem is not None:
         st.caption(t("sidebar.problem"))
 
 page.run()
+start_loading_default()  # after the page is sent: the next page finds the data ready

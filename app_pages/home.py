@@ -1,12 +1,12 @@
 """Home: what the lab is, the four steps, and the dataset everything runs on."""
 import streamlit as st
 
-from core.st_cache import active_dataset, default_data, translator
+from core.st_cache import data_summary, translator
 from ui import data_status
 from ui.registry import LAB_STEPS
 
 t = translator()
-dataset = active_dataset()
+dataset = data_summary()  # no waiting for the pixels on a cold start
 
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
@@ -21,6 +21,6 @@ for number, key, path, icon, _ in LAB_STEPS:
             st.caption(t("home.step_soon"))
 
 st.header(t("home.dataset"))
-data_status.show(dataset, default_data().problem, t)
+data_status.show(dataset, t)
 if dataset.source != "cifar100":
     data_status.download_panel(t)

@@ -4,11 +4,12 @@ Run by hand (about a minute):
 
     python -m benchmarks.cold_start [--rounds 3]
 
-Each round starts a fresh server on a free port with an empty data folder (the synthetic
-dataset is generated at the first visit, as on a fresh deployment), opens the home page
-in headless Chromium and times until its heading and dataset figures are visible; then
-opens the training page and times until it is usable. Prints median figures and whether
-TensorFlow was imported by the server before the training page (it must not be).
+Each round starts a fresh server (same port every round) with an empty data folder, as
+a Community Cloud container that wakes cold: the synthetic dataset is not made yet. It
+opens the home page in headless Chromium and times until the dataset figures are shown,
+then opens the training page and times until Start can be clicked. Round 1 is a browser
+that never saw the app (its ~1.5 MB of JavaScript fetched and compiled); later rounds
+reuse the browser's cache, as a student reloading the tab when the app wakes.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import argparse
 import statistics
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, free_port, start_server
@@ -23,24 +25,24 @@ from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, free_port, star
 HOME_GOAL_S = 2.0  # issue 7: home page rendered within 2 s of `streamlit run`
 
 
-def one_round(browser) -> dict:
+def one_round(context, port: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        port = free_port()
         started = time.perf_counter()
         server = start_server(data_dir, port)
         try:
-            page = browser.new_page()
+            page = context.new_page()
             url = f"http://127.0.0.1:{port}"
-            while True:  # the server socket opens a moment after the process starts
+            while True:  # as a browser retrying: the socket opens a moment after the start
                 try:
-                    page.goto(url, timeout=1000)
+                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).close()
                     break
-                except Exception:
+                except OSError:
                     if time.perf_counter() - started > 60:
                         raise
-                    time.sleep(0.05)
+                    time.sleep(0.02)
+            page.goto(url)
             page.get_by_text("7,500").first.wait_for(timeout=60_000)
             home = time.perf_counter() - started
             clicked = time.perf_counter()
@@ -63,15 +65,19 @@ def main() -> None:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        rounds = [one_round(browser) for _ in range(args.rounds)]
+        context = browser.new_context()  # one browser profile: its cache lives across rounds
+        port = free_port()
+        rounds = [one_round(context, port) for _ in range(args.rounds)]
         browser.close()
     for i, r in enumerate(rounds, 1):
         print(f"round {i}: home {r['home']:.2f} s, first training page visit {r['training']:.2f} s")
-    home = statistics.median(r["home"] for r in rounds)
-    training = statistics.median(r["training"] for r in rounds)
-    print(f"\n| measure | median | goal |\n| --- | --- | --- |")
-    print(f"| `streamlit run` to home page rendered | {home:.2f} s | < {HOME_GOAL_S:.0f} s |")
-    print(f"| first training page visit (TensorFlow loads) | {training:.2f} s | spinner shown |")
+    cached = rounds[1:] or rounds
+    print("\n| measure | first visit (empty browser cache) | returning browser (median) "
+          "| goal |\n| --- | --- | --- | --- |")
+    print(f"| `streamlit run` to home page rendered | {rounds[0]['home']:.2f} s "
+          f"| {statistics.median(r['home'] for r in cached):.2f} s | < {HOME_GOAL_S:.0f} s |")
+    print(f"| then the training page, Start clickable | {rounds[0]['training']:.2f} s "
+          f"| {statistics.median(r['training'] for r in cached):.2f} s | spinner with text |")
 
 
 if __name__ == "__main__":

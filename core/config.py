@@ -7,6 +7,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]  # the repository
 # Course files and the prepared CIFAR-100 extract live here; tests point it elsewhere.
 DATA_DIR = Path(os.environ.get("CNNLAB_DATA_DIR", ROOT / "data"))
+COURSE_FILES = {  # role -> file name in DATA_DIR, as the notebook spells them
+    "train_images": "10_train.npy",
+    "test_images": "10_test.npy",
+    "train_labels": "10_tr_labels.csv",
+    "test_labels": "10_ts_labels.csv",
+}
 SYNTHETIC_SEED = 0  # the offline dataset everyone in a class gets is the same
 INPUT_SHAPE = (32, 32, 3)  # CIFAR-100 images: 32x32 pixels, 3 colour channels
 # Where the CIFAR-100 download comes from; None means the official source. Tests and

@@ -2,13 +2,17 @@
 
 The notebook reads `10_train.npy`, `10_test.npy`, `10_tr_labels.csv` and
 `10_ts_labels.csv`. Files may come from `data/` or from a user's upload, so they are
-untrusted: `.npy` files load with `allow_pickle=False`, and every check raises a
-`DataError` naming the file and what is wrong with it.
+untrusted: `.npy` files load with `allow_pickle=False`, class names are plain words
+(they are shown on every page), and every check raises a `DataError` naming the file
+and what is wrong with it. Writing stages all files before any replaces its old copy,
+so a full disk leaves the previous set in place, whole.
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -16,15 +20,13 @@ from typing import BinaryIO, Union
 import numpy as np
 import pandas as pd
 
+from core.config import COURSE_FILES
 from core.dataset import IMAGE_SHAPE, LABEL_COLUMNS, DataError, Dataset
 
-COURSE_FILES = {  # role -> file name, as the notebook spells them
-    "train_images": "10_train.npy",
-    "test_images": "10_test.npy",
-    "train_labels": "10_tr_labels.csv",
-    "test_labels": "10_ts_labels.csv",
-}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # the course's train file is 23 MB; refuse anything huge
+MAX_CLASSES = 100  # fine classes; CIFAR-100 has 100, the course uses 15
+MAX_NAME_CHARS = 40  # a class name; CIFAR-100's longest is 13 ("aquatic_mammals" 15)
+CLASS_NAME = re.compile(r"[^\W_][\w \-]*")  # letters, digits, `_`, `-`, spaces: never markup
 
 Source = Union[str, os.PathLike, bytes, BinaryIO]
 
@@ -100,11 +102,24 @@ def read_labels(source: Source, name: str, n_images: int) -> pd.DataFrame:
         row = int(blank.idxmax())
         raise DataError(f"{name}: row {row} has an empty class name.", "blank_label",
                         file=name, row=row)
+    odd = ~frame.apply(lambda column: column.map(_plain_name)).all(axis=1)
+    if odd.any():
+        row = int(odd.idxmax())  # the name itself is not repeated: it may be markup
+        raise DataError(f"{name}: row {row} has a class name with characters other than "
+                        f"letters, digits, _, - and spaces, or longer than {MAX_NAME_CHARS}.",
+                        "bad_label", file=name, row=row, limit=MAX_NAME_CHARS)
     return frame.reset_index(drop=True)
+
+
+def _plain_name(text: str) -> bool:
+    return len(text) <= MAX_NAME_CHARS and CLASS_NAME.fullmatch(text) is not None
 
 
 def _check_label_sets(train: pd.DataFrame, test: pd.DataFrame) -> None:
     names = COURSE_FILES
+    if train.fine_labels.nunique() > MAX_CLASSES:
+        raise DataError(f"{names['train_labels']}: more than {MAX_CLASSES} fine classes.",
+                        "too_many_classes", file=names["train_labels"], limit=MAX_CLASSES)
     supers = train.groupby("fine_labels").coarse_labels.nunique()
     if (supers > 1).any():
         fine = supers[supers > 1].index[0]
@@ -141,10 +156,6 @@ def load_files(files: dict[str, Source], source: str = "course", detail: str = "
     return Dataset(x_train, x_test, train, test, source=source, detail=detail)
 
 
-def course_files_present(data_dir: Path) -> bool:
-    return all((Path(data_dir) / name).is_file() for name in COURSE_FILES.values())
-
-
 def load_course_dir(data_dir: Path, source: str = "course", detail: str = "") -> Dataset:
     """The four course files from a folder."""
     data_dir = Path(data_dir)
@@ -152,8 +163,17 @@ def load_course_dir(data_dir: Path, source: str = "course", detail: str = "") ->
                       source=source, detail=detail or str(data_dir))
 
 
-def atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
+def write_error(path: Path, err: OSError) -> DataError:
+    """A DataError for a file that could not be written: `disk_full` says what to do."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DataError(f"Could not write {path}: the disk is full.", "disk_full",
+                         path=str(path))
+    return DataError(f"Could not write {path}: {err.strerror or err}.", "write_failed",
+                     path=str(path), reason=err.strerror or str(err))
+
+
+def _stage(path: Path, write) -> str:
+    """Write to a new temporary file beside `path` (fsynced, 0644); returns its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
@@ -162,25 +182,51 @@ def atomic_write(path: Path, write) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; the server may run as another user
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
 
 
-def write_course_files(data_dir: Path, dataset: Dataset) -> list[Path]:
-    """Write a dataset in the course format, each file atomically; returns the paths."""
+def atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename: never half a file."""
+    os.replace(_stage(path, write), path)
+
+
+def write_files(writes: dict[Path, object]) -> None:
+    """Write several files (path -> write(out)) all or nothing: every one is staged
+    first and only then renamed into place, in order. A failure (a full disk) removes
+    the staged files and raises DataError; the old files are untouched."""
+    staged: dict[Path, str] = {}
+    try:
+        for path, write in writes.items():
+            staged[path] = _stage(path, write)
+    except OSError as err:
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)
+        raise write_error(path, err) from None
+    except BaseException:
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for path, tmp in staged.items():
+        os.replace(tmp, path)
+
+
+def write_course_files(data_dir: Path, dataset: Dataset, extra: dict | None = None) -> list[Path]:
+    """Write a dataset in the course format, all four files or none (see write_files);
+    `extra` (file name -> bytes, e.g. provenance) is written last. Returns the paths."""
     data_dir = Path(data_dir)
-    arrays = {"train_images": dataset.x_train, "test_images": dataset.x_test}
-    frames = {"train_labels": dataset.train_labels, "test_labels": dataset.test_labels}
-    paths = []
-    for role, array in arrays.items():
-        path = data_dir / COURSE_FILES[role]
-        atomic_write(path, lambda out, a=array: np.save(out, a, allow_pickle=False))
-        paths.append(path)
-    for role, frame in frames.items():
-        path = data_dir / COURSE_FILES[role]
+    writes = {}
+    for role, array in (("train_images", dataset.x_train), ("test_images", dataset.x_test)):
+        writes[data_dir / COURSE_FILES[role]] = (
+            lambda out, a=array: np.save(out, a, allow_pickle=False))
+    for role, frame in (("train_labels", dataset.train_labels),
+                        ("test_labels", dataset.test_labels)):
         text = frame[list(LABEL_COLUMNS)].to_csv(index=False).encode()
-        atomic_write(path, lambda out, t=text: out.write(t))
-        paths.append(path)
+        writes[data_dir / COURSE_FILES[role]] = lambda out, t=text: out.write(t)
+    paths = list(writes)
+    for file_name, data in (extra or {}).items():
+        writes[data_dir / file_name] = lambda out, d=data: out.write(d)
+    write_files(writes)
     return paths

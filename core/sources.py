@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import config
-from core.cifar import read_provenance
-from core.course_files import course_files_present, load_course_dir
-from core.dataset import DataError, Dataset
+from core.data_summary import DataSummary, course_files_present, synthetic_summary
+
+if TYPE_CHECKING:  # loaded with the data, not on import (a cold start's home page)
+    from core.dataset import DataError, Dataset
+
 
 @dataclass(frozen=True, eq=False)
 class ActiveData:
@@ -23,6 +26,8 @@ class ActiveData:
 
 def _provenance(data_dir: Path) -> str:
     """"cifar100" where the download wrote the files, else "course"."""
+    from core.cifar import read_provenance
+
     source = (read_provenance(data_dir) or {}).get("source")
     return source if source in ("cifar100", "course") else "course"
 
@@ -30,6 +35,8 @@ def _provenance(data_dir: Path) -> str:
 def load_default(data_dir: Path | None = None, seed: int = config.SYNTHETIC_SEED) -> ActiveData:
     """The dataset the app starts with, and any problem met on the way."""
     from core import synthetic  # only needed when no course files are usable
+    from core.course_files import load_course_dir
+    from core.dataset import DataError
 
     data_dir = Path(data_dir or config.DATA_DIR)
     problem = None
@@ -39,3 +46,13 @@ def load_default(data_dir: Path | None = None, seed: int = config.SYNTHETIC_SEED
         except DataError as err:
             problem = err
     return ActiveData(synthetic.generate(seed), problem)
+
+
+def quick_summary(data_dir: Path | None = None,
+                  seed: int = config.SYNTHETIC_SEED) -> DataSummary | None:
+    """The summary of what `load_default` will return, if it is known without loading:
+    with no course files in `data_dir` it is the synthetic set's. None otherwise (course
+    files have to be read to know whether they are usable)."""
+    if course_files_present(Path(data_dir or config.DATA_DIR)):
+        return None
+    return synthetic_summary(seed)

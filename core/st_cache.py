@@ -5,25 +5,90 @@ rest of core stays plain Python that tests and scripts import without a server.
 """
 from __future__ import annotations
 
+import dataclasses
+import threading
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from core import sources
-from core.dataset import Dataset
+from core.data_summary import DataSummary
+
+if TYPE_CHECKING:  # numpy and pandas load with the data, not on a cold start's first page
+    from core.dataset import Dataset
 
 UPLOAD_KEY = "dataset_upload"  # session_state key of a user's own uploaded dataset
 
 
-@st.cache_resource(show_spinner=False)
+_DEFAULT: dict[str, Future] = {}  # "data" -> the default dataset, loading or loaded
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _default_loading(start: bool = True) -> Future | None:
+    """The default dataset, loading in a background thread from the first call on."""
+    with _DEFAULT_LOCK:
+        if "data" not in _DEFAULT and start:
+            executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-dataset")
+            _DEFAULT["data"] = executor.submit(sources.load_default)
+            executor.shutdown(wait=False)  # the thread ends when the load does
+        return _DEFAULT.get("data")
+
+
+def start_loading_default() -> None:
+    """Begin loading the default dataset now, so the page that needs it finds it ready."""
+    _default_loading()
+
+
 def default_data() -> sources.ActiveData:
-    """The app-wide default dataset: read-only arrays, safe to share between sessions."""
-    return sources.load_default()
+    """The app-wide default dataset: read-only arrays, safe to share between sessions.
+    Waits (with a spinner) while it is still being made."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    future = _default_loading()
+    try:
+        if future.done() or get_script_run_ctx() is None:  # done, or no page to show it
+            return future.result()
+        with st.spinner(translator()("data.loading")):
+            return future.result()
+    except Exception:
+        reload_default_data()  # a failed load is not kept: the next visit tries again
+        raise
+
+
+def reload_default_data() -> None:
+    """Forget the default dataset (e.g. after the CIFAR-100 download): loaded again next."""
+    with _DEFAULT_LOCK:
+        _DEFAULT.pop("data", None)
 
 
 def active_dataset() -> Dataset:
     """This session's dataset: its own upload if it made one, else the app-wide default."""
     return st.session_state.get(UPLOAD_KEY) or default_data().dataset
+
+
+_SUMMARIES: "weakref.WeakKeyDictionary[Dataset, DataSummary]" = weakref.WeakKeyDictionary()
+
+
+def data_summary() -> DataSummary:
+    """What the sidebar and the home page show about this session's dataset. On a cold
+    server it is known before the synthetic set is made, so they never wait for it."""
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None:
+        loading = _default_loading(start=False)
+        if loading is None or not loading.done():
+            quick = sources.quick_summary()
+            if quick is not None:
+                return quick
+        active = default_data()
+        upload, problem = active.dataset, active.problem
+    else:
+        problem = None
+    if upload not in _SUMMARIES:
+        _SUMMARIES[upload] = DataSummary.of(upload)
+    summary = _SUMMARIES[upload]
+    return summary if problem is None else dataclasses.replace(summary, problem=problem)
 
 
 def language() -> str:

@@ -11,10 +11,14 @@ Everything is vectorised numpy, drawn from one seed: the same seed gives the sam
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from core.dataset import Dataset
+import numpy as np
+
+if TYPE_CHECKING:  # pandas and core.dataset load when a dataset is made, not on import:
+    import pandas as pd  # the home page reads the class tree on a cold start
+
+    from core.dataset import Dataset
 
 FINE_CLASSES_BY_SUPER = {  # superclass (visual family) -> its five fine classes (variants)
     "blobs": ("blobs_disk", "blobs_square", "blobs_triangle", "blobs_cross", "blobs_star"),
@@ -192,6 +196,8 @@ def render(fine_idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _labels(fine_idx: np.ndarray) -> pd.DataFrame:
+    import pandas as pd
+
     fine = np.array(FINE_CLASSES)[fine_idx]  # (N,)
     return pd.DataFrame({"fine_labels": fine,
                          "coarse_labels": [FINE_TO_SUPER[name] for name in fine]})
@@ -204,6 +210,8 @@ def generate(seed: int = 0, n_train_per_class: int = 500,
     Returns a `Dataset` with uint8 images (15 * n_per_class, 32, 32, 3) per split and
     source "synthetic". The same seed gives byte-identical arrays.
     """
+    from core.dataset import Dataset
+
     rng = np.random.default_rng(seed)
     classes = np.arange(len(FINE_CLASSES))
     train_idx = rng.permutation(np.repeat(classes, n_train_per_class))  # (N_train,)
@@ -211,4 +219,8 @@ def generate(seed: int = 0, n_train_per_class: int = 500,
     images = render(np.concatenate([train_idx, test_idx]), rng)  # (N_train + N_test, 32, 32, 3)
     return Dataset(x_train=images[:len(train_idx)], x_test=images[len(train_idx):],
                    train_labels=_labels(train_idx), test_labels=_labels(test_idx),
-                   source="synthetic", detail=f"generated, seed {seed}")
+                   source="synthetic", detail=detail(seed))
+
+
+def detail(seed: int) -> str:
+    return f"generated, seed {seed}"

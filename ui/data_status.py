@@ -2,23 +2,23 @@
 import streamlit as st
 
 from core import config
-from core.dataset import DataError, Dataset
+from core.data_summary import DataSummary
 from core.i18n import error_message
-from core.st_cache import default_data, language
+from core.st_cache import language, reload_default_data
 
 
-def show(dataset: Dataset, problem: Exception | None, t) -> None:
+def show(dataset: DataSummary, t) -> None:
     """Where the data came from, how much there is, and its class tree."""
     st.markdown(t("status.source_line", source=t(f"source.{dataset.source}")))
     if dataset.detail:
         st.caption(t("status.detail", detail=dataset.detail))
     cols = st.columns(4)
-    cols[0].metric(t("status.train"), f"{len(dataset.x_train):,}")
-    cols[1].metric(t("status.test"), f"{len(dataset.x_test):,}")
+    cols[0].metric(t("status.train"), f"{dataset.n_train:,}")
+    cols[1].metric(t("status.test"), f"{dataset.n_test:,}")
     cols[2].metric(t("status.supers"), len(dataset.super_classes))
     cols[3].metric(t("status.fines"), len(dataset.fine_classes))
-    if problem is not None:
-        st.error(t("status.problem", message=error_message(problem, language())),
+    if dataset.problem is not None:
+        st.error(t("status.problem", message=error_message(dataset.problem, language())),
                  icon=":material/error:")
     if dataset.synthetic:
         st.info(t("status.synthetic_note"), icon=":material/science:")
@@ -36,6 +36,7 @@ def download_panel(t) -> None:
         if not st.button(t("download.button"), key="home_download"):
             return
         from core import cifar
+        from core.dataset import DataError
 
         bar = st.progress(0.0, text=t("download.starting"))
 
@@ -53,6 +54,6 @@ def download_panel(t) -> None:
             st.error(t("download.failed", message=error_message(err, language())),
                      icon=":material/error:")
             return
-        default_data.clear()  # every session switches to the downloaded data
+        reload_default_data()  # every session switches to the downloaded data
         st.success(t("download.done"), icon=":material/check_circle:")
         st.rerun()

@@ -22,9 +22,9 @@ PAGE = "app_pages/data_explorer.py"
 @pytest.fixture(scope="module", autouse=True)
 def synthetic_default():
     """One synthetic default dataset for the whole module (generating it takes seconds)."""
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
     yield
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from tests.core import fake_cifar
 def setup(monkeypatch):
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
     yield
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ PAGES = ["app_pages/home.py"] + [path for _, _, path, _, _ in LAB_STEPS if path]
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
     yield
 
 

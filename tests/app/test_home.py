@@ -6,9 +6,9 @@ from core import st_cache
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
     yield
-    st_cache.default_data.clear()
+    st_cache.reload_default_data()
 
 
 def test_home_shows_the_lab_and_its_dataset(app):
