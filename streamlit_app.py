@@ -9,7 +9,9 @@ st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout=
 
 # A shared link may carry ?lang=ko; after that the sidebar switch decides.
 if "lang" not in st.session_state:
-    st.session_state.lang = normalize_language(st.query_params.get("lang"))
+    asked = st.query_params.get("lang")
+    st.session_state.lang = normalize_language(asked)
+    st.session_state.lang_unknown = asked is not None and asked != st.session_state.lang
 t = translator()
 
 PAGES = [
@@ -24,6 +26,8 @@ page = st.navigation(PAGES)
 with st.sidebar:
     st.selectbox("Language / 언어", options=list(LANGUAGES), format_func=LANGUAGES.get,
                  key="lang")
+    if st.session_state.pop("lang_unknown", False):  # never echoes what the link said
+        st.info(t("sidebar.unknown_language"), icon=":material/translate:")
     st.query_params["lang"] = st.session_state.lang  # links copied from here keep it
     dataset = data_summary()  # known at once, even while a cold server makes the data
     st.subheader(t("sidebar.dataset"))

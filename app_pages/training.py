@@ -10,7 +10,8 @@ import streamlit as st
 from core import st_cache
 from core.job_data import export_arrays
 from core.jobs import ACTIVE
-from ui import train_compare, train_inspect, train_live, train_results, train_runs, train_setup
+from ui import (lost_runs, train_compare, train_inspect, train_live, train_results, train_runs,
+                train_setup)
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()
@@ -28,6 +29,7 @@ latest = jobs[-1] if jobs else None
 busy = latest is not None and latest.active
 
 st.title(t("train.title"))
+lost_runs.explain(t)
 st.markdown(t("train.intro"))
 if dataset.synthetic:
     st.info(t("train.synthetic"), icon=":material/science:")

@@ -9,7 +9,7 @@ ui/transfer_*.py.
 import streamlit as st
 
 from core import st_cache
-from ui import transfer_arms, transfer_pretrain, transfer_saved, transfer_setup
+from ui import lost_runs, transfer_arms, transfer_pretrain, transfer_saved, transfer_setup
 from ui import transfer_state as state
 
 t = st_cache.translator()
@@ -22,6 +22,7 @@ if "transfer_visited" not in st.session_state:  # a worker starts importing Tens
 lesson_jobs = state.jobs()
 
 st.title(t("transfer.title"))
+lost_runs.explain(t)
 st.markdown(t("transfer.intro"))
 if dataset.synthetic:
     st.info(t("transfer.synthetic"), icon=":material/science:")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core import config
-from core.course_files import COURSE_FILES, atomic_write, write_course_files
+from core.course_files import COURSE_FILES, write_course_files
 from core.dataset import DataError, Dataset
 from core.download import Progress, download, text_progress
 
@@ -206,22 +206,21 @@ def prepare(data_dir: Path, url: str = OFFICIAL_URL, md5: str = OFFICIAL_MD5,
     """Download (or reuse) the tarball, extract the mammals, write the course files.
 
     The tarball goes to cache_dir (default data_dir/.cache); the four course files and
-    SOURCE_FILE go to data_dir. The provenance JSON is removed first and written last,
-    so its presence means the course files are complete. Raises DataError.
+    SOURCE_FILE go to data_dir, all five written before any replaces an old one (a
+    full disk or an interrupted download leaves the previous files in use, whole);
+    the provenance JSON is renamed into place last. Raises DataError.
     """
     data_dir = Path(data_dir)
     cache_dir = Path(cache_dir) if cache_dir is not None else data_dir / CACHE_DIRNAME
     tar_path = download(url, cache_dir / ARCHIVE_NAME, md5, progress=progress)
     dataset = extract_mammals(tar_path, detail=url)
-    (data_dir / SOURCE_FILE).unlink(missing_ok=True)
-    write_course_files(data_dir, dataset)
     provenance = {
         "source": "cifar100", "url": url, "md5": md5.strip().lower(),
         "prepared": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "train": len(dataset.x_train), "test": len(dataset.x_test),
     }
     text = (json.dumps(provenance, indent=2) + "\n").encode()
-    atomic_write(data_dir / SOURCE_FILE, lambda out: out.write(text))
+    write_course_files(data_dir, dataset, extra={SOURCE_FILE: text})
     return dataset
 
 

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Optional
 
+from core.course_files import write_error
 from core.dataset import DataError
 
 CHUNK_BYTES = 1 << 20  # read and hash 1 MB at a time
@@ -102,7 +103,7 @@ def download(url: str, dest: Path, expected_md5: str, progress: Optional[Progres
 
     progress(done_bytes, total_bytes_or_None) is called after every chunk. Raises
     DataError with code download_failed, download_interrupted, download_too_large,
-    md5_mismatch or write_failed; `dest` is then untouched and no temporary file is left.
+    md5_mismatch, disk_full or write_failed; `dest` is then untouched and no temporary file is left.
     """
     dest, expected_md5 = Path(dest), expected_md5.strip().lower()
     if dest.is_file() and file_md5(dest, chunk) == expected_md5:
@@ -114,8 +115,7 @@ def download(url: str, dest: Path, expected_md5: str, progress: Optional[Progres
         dest.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     except OSError as err:
-        raise DataError(f"Cannot write to {dest.parent}: {err.strerror or err}.",
-                        "write_failed", path=str(dest.parent), reason=str(err)) from None
+        raise write_error(dest.parent, err) from None
     try:
         with os.fdopen(handle, "wb") as out, _open(url, timeout) as response:
             done, actual = _stream(response, out, url, progress, chunk)
@@ -126,8 +126,7 @@ def download(url: str, dest: Path, expected_md5: str, progress: Optional[Progres
         os.replace(tmp, dest)
     except OSError as err:  # disk full, permissions: the network errors are DataErrors already
         Path(tmp).unlink(missing_ok=True)
-        raise DataError(f"Cannot write {dest}: {err.strerror or err}.", "write_failed",
-                        path=str(dest), reason=str(err)) from None
+        raise write_error(dest, err) from None
     except BaseException:  # DataError, KeyboardInterrupt, anything: no half file stays
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -15,9 +15,39 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from core.jobs import ORPHAN_GRACE_S, REAP_EVERY_S, STOP_KILL_S, Job, WorkerProcess
+from core.jobs import FORGET_AFTER_S, ORPHAN_GRACE_S, REAP_EVERY_S, STOP_KILL_S, Job, WorkerProcess
 
 DEFAULT_MAX_RUNNING = 1  # one job trains at a time on a 2-core machine; the rest queue
+KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
+
+
+ROOT_PREFIX = "cnnlab-jobs-"  # a server's folder for its jobs' data and models, in /tmp
+OWNER_FILE = "server.pid"  # in that folder: the server process that owns it
+
+
+def remove_stale_roots(parent: Path | None = None) -> list[Path]:
+    """Delete the job folders of servers that are gone (killed, crashed, restarted): their
+    models and arrays would otherwise fill the disk, one set per restart."""
+    removed = []
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{ROOT_PREFIX}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge: no owner recorded
+        if owner != os.getpid() and not _process_exists(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def max_running_from_env(default: int = DEFAULT_MAX_RUNNING) -> int:
@@ -35,12 +65,19 @@ class JobManager:
     def __init__(self, max_running: int = DEFAULT_MAX_RUNNING, warm: bool = True,
                  root: Path | None = None,
                  session_alive: Callable[[str], bool] | None = None,
-                 orphan_grace: float = ORPHAN_GRACE_S):
+                 orphan_grace: float = ORPHAN_GRACE_S, forget_after: float = FORGET_AFTER_S,
+                 keep_ended: int = KEEP_ENDED):
         self.max_running = max_running
+        self.keep_ended = keep_ended
         self.warm_enabled = warm
-        self.root = Path(root or tempfile.mkdtemp(prefix="cnnlab-jobs-"))
+        if root is None:
+            remove_stale_roots()
+            root = tempfile.mkdtemp(prefix=ROOT_PREFIX)
+            (Path(root) / OWNER_FILE).write_text(str(os.getpid()))
+        self.root = Path(root)
         self.session_alive = session_alive or (lambda session_id: True)
         self.orphan_grace = orphan_grace
+        self.forget_after = max(forget_after, orphan_grace)
         self.jobs: list[Job] = []
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -50,13 +87,20 @@ class JobManager:
         threading.Thread(target=self._reap_loop, daemon=True).start()
 
     # --- what pages call -----------------------------------------------------------
-    def submit(self, session_id: str, config: dict) -> Job:
-        """Queue a job; it starts as soon as a running slot is free."""
+    def submit(self, session_id: str, config: dict, group: str = "train") -> Job:
+        """Queue a job; it starts as soon as a running slot is free.
+
+        A session keeps its newest `keep_ended` ended jobs of each `group` (a page's runs);
+        older ones are dropped with their files, so memory and disk stay bounded however
+        many runs a student starts.
+        """
         with self.lock:
             job_id = next(self._ids)
             out_dir = self.session_dir(session_id) / f"job-{job_id}"
-            job = Job(job_id, session_id, dict(config, out_dir=str(out_dir)), out_dir)
+            job = Job(job_id, session_id, dict(config, out_dir=str(out_dir)), out_dir,
+                      group=group)
             self.jobs.append(job)
+            self._prune(session_id, group)
             self._schedule()
         return job
 
@@ -102,6 +146,12 @@ class JobManager:
     def running(self) -> list[Job]:
         with self.lock:
             return [j for j in self.jobs if j.state in ("starting", "running", "stopping")]
+
+    def _prune(self, session_id: str, group: str) -> None:
+        ended = [j for j in self.jobs_of(session_id) if j.group == group and not j.active]
+        for job in ended[:max(len(ended) - self.keep_ended, 0)]:
+            self.jobs.remove(job)
+            shutil.rmtree(job.out_dir, ignore_errors=True)
 
     # --- scheduling ----------------------------------------------------------------
     def _schedule(self) -> None:
@@ -154,18 +204,31 @@ class JobManager:
                 traceback.print_exc()
 
     def reap(self) -> None:
-        """Stop jobs whose session is gone; kill workers that ignore Stop."""
+        """Stop jobs whose session is gone, then forget the session (its jobs, models and
+        histories); kill workers that ignore Stop."""
         now = time.time()
         with self.lock:
-            jobs = [j for j in self.jobs if j.active]
+            jobs = list(self.jobs)
+        gone, forgotten = set(), set()
+        for session_id in {job.session_id for job in jobs}:
+            if self.session_alive(session_id):
+                self._gone_since.pop(session_id, None)
+                continue
+            away = now - self._gone_since.setdefault(session_id, now)
+            if away >= self.orphan_grace:
+                gone.add(session_id)
+            if away >= self.forget_after:
+                forgotten.add(session_id)
         for job in jobs:
-            if self.session_alive(job.session_id):
-                self._gone_since.pop(job.session_id, None)
-            elif now - self._gone_since.setdefault(job.session_id, now) >= self.orphan_grace:
+            if job.session_id in gone and job.active:
                 self.stop(job)
             worker = job.worker
             if job.state == "stopping" and worker and now - job.stop_at > STOP_KILL_S:
                 worker.process.kill()  # its exit event ends the job as stopped
+        for session_id in forgotten:
+            if not any(j.active for j in self.jobs_of(session_id)):
+                self.forget_session(session_id)
+                self._gone_since.pop(session_id, None)
 
     def forget_session(self, session_id: str) -> None:
         """Drop an ended session's jobs and files (its models and histories)."""

@@ -23,7 +23,11 @@ from typing import Callable
 from core import config as app_config
 
 ACTIVE = ("queued", "starting", "running", "stopping")  # states of a job not yet ended
-ORPHAN_GRACE_S = 30.0  # a session gone this long (tab closed) loses its jobs
+# A session gone this long (tab closed) loses its running jobs; CNNLAB_ORPHAN_GRACE_S
+# changes it (tests use a few seconds).
+ORPHAN_GRACE_S = float(os.environ.get("CNNLAB_ORPHAN_GRACE_S") or 30.0)
+FORGET_AFTER_S = 300.0  # ... and this long, its ended runs (Streamlit keeps a closed
+#                         session for 2 minutes, so one that can still come back keeps them)
 REAP_EVERY_S = 2.0  # how often the reaper looks for orphans and dead workers
 STOP_KILL_S = 20.0  # a worker that ignores Stop this long is killed
 
@@ -105,6 +109,7 @@ class Job:
     session_id: str
     config: dict
     out_dir: Path
+    group: str = "train"  # the page that started it: a session keeps a few of each
     state: str = "queued"  # queued, starting, running, stopping, done, stopped, failed
     phase: str = "queued"  # queued, importing, preparing, training, saving, ended
     created: float = field(default_factory=time.time)

@@ -230,6 +230,15 @@ def job_manager():
     return JobManager(max_running=_max_running_jobs(), session_alive=_session_alive)
 
 
+@st.cache_resource(show_spinner=False)
+def server_id() -> str:
+    """A random id of this server process: a URL holding another one was made by a server
+    that has since restarted (ui/lost_runs.py)."""
+    import secrets
+
+    return secrets.token_hex(4)
+
+
 def session_id() -> str:
     """This browser session's id, which owns its training jobs."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx

@@ -67,6 +67,8 @@ def _unpack(text: Any) -> Any:
         if inflater.unconsumed_tail:
             raise LinkError("too_long", "the stack in the link unpacks to too much data")
         return json.loads(raw.decode("utf-8"))
+    except RecursionError:  # "[[[[...": a 75-character link nests deeper than Python can
+        raise LinkError("garbled", "the link's stack is nested too deeply") from None
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError) as err:
         if isinstance(err, LinkError):
             raise
@@ -102,7 +104,10 @@ def _check_value(layer_type: str, argument: str, value: Any) -> Any:
     raise LinkError("bad_value", f"{layer_type}: {argument}={value!r} is not allowed in a link")
 
 
-def _check_layer(raw: Any) -> dict:
+def check_layer(raw: Any) -> dict:
+    """A layer spec from a stranger (a link, an uploaded model's config) as the editor
+    stores it: a supported type, known arguments, values in the editor's ranges;
+    LinkError otherwise."""
     if not isinstance(raw, dict) or raw.get("type") not in SUPPORTED:
         kind = raw.get("type") if isinstance(raw, dict) else raw
         raise LinkError("unknown_layer", f"unknown layer {kind!r} in the link")
@@ -128,4 +133,4 @@ def decode(text: Any) -> tuple[tuple[int, int, int], list[dict]]:
         raise LinkError("bad_value", f"input shape {shape!r} is not allowed in a link")
     if len(layers) > MAX_LAYERS:
         raise LinkError("too_long", f"the link has more than {MAX_LAYERS} layers")
-    return (shape[0], shape[1], shape[2]), [_check_layer(layer) for layer in layers]
+    return (shape[0], shape[1], shape[2]), [check_layer(layer) for layer in layers]

@@ -15,7 +15,8 @@ from core.train_progress import PHASES, clock, progress
 from ui.train_runs import run_label
 
 POLL_S = 0.5  # redraw twice a second: the issue asks for at least once a second
-JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server")
+JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server",
+              "disk_full")
 
 
 def _phases(phase: str, t) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import st_cache
+from ui import lost_runs
 
 JOB_IDS = "train_job_ids"  # session_state: ids of the jobs this session started, in order
 # Choice widgets whose option labels are translated. Streamlit 1.67 sends a choice's
@@ -35,6 +36,7 @@ def relabel_after_language_switch() -> None:
 
 def remember(job) -> None:
     st.session_state.setdefault(JOB_IDS, []).append(job.id)
+    lost_runs.remember(job)
 
 
 def run_label(snapshot: dict, t) -> str:

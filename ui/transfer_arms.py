@@ -75,7 +75,7 @@ def start_arms(chosen: state.Extractor, dataset, settings, t) -> None:
                               dataset.fine_classes)
     for arm, config in configs.items():
         config.update(data_fingerprint=st_cache.fingerprint(dataset), source=chosen.source)
-        state.remember(arm, manager.submit(st_cache.session_id(), config))
+        state.remember(arm, manager.submit(st_cache.session_id(), config, group="transfer"))
 
 
 def _stop_all(jobs: list) -> None:

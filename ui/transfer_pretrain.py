@@ -52,7 +52,7 @@ def pretrain_ui(dataset, settings: lesson.Settings, lesson_jobs: dict, t) -> Non
             data_path = export_arrays(dataset, "super", manager.root)
         config = lesson.pretrain_job(settings, str(data_path), dataset.super_classes)
         config["data_fingerprint"] = st_cache.fingerprint(dataset)
-        state.remember("pretrain", manager.submit(st_cache.session_id(), config))
+        state.remember("pretrain", manager.submit(st_cache.session_id(), config, group="transfer"))
         st.session_state[state.WANTED_KEY] = "pretrained"
         st.rerun()
     if busy:

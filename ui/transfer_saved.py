@@ -12,8 +12,9 @@ import streamlit as st
 from core import transfer_lesson as lesson
 from core import transfer_roundtrip
 from core.calc_summary import summary
-from core.checkpoints import MAX_KERAS_BYTES, CheckpointError
+from core.checkpoints import MAX_KERAS_BYTES
 from core.config import INPUT_SHAPE
+from core.dataset import DataError
 from core.explore import upscale
 from core.i18n import error_message
 from core.st_cache import language
@@ -103,8 +104,8 @@ def upload_ui(t) -> None:
     if accepted.get("file_id") == upload.file_id:
         return
     try:
-        state.accept_upload(upload.file_id, upload.name[:100], upload.getvalue())
-    except CheckpointError as err:
+        state.accept_upload(upload.file_id, upload.name, upload.getvalue())
+    except DataError as err:  # a refused file (CheckpointError), or a full disk
         st.error(error_message(err, language()), icon=":material/gpp_bad:")
         if accepted:
             st.caption(t("transfer.upload.kept", name=accepted["name"]))

@@ -3,7 +3,8 @@
 Jobs live in the server's one JobManager (core.st_cache.job_manager); the session keeps
 their ids by role ("pretrain", "scratch", "frozen", "finetune"). Files live in the
 session's own folder (JobManager.session_dir: a hash of the session id), under fixed
-names; nothing a user typed or uploaded ever names a file.
+names; nothing a user typed or uploaded ever names a file, and an upload's own name is
+kept only through core.checkpoints.printable, to be shown.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from types import SimpleNamespace
 import streamlit as st
 
 from core import pretrain, st_cache
-from core.checkpoints import CheckpointError, CheckpointInfo, inspect_keras
+from core.checkpoints import CheckpointError, CheckpointInfo, inspect_keras, printable
+from core.course_files import atomic_write, write_error
+from ui import lost_runs
 
 JOBS_KEY = "transfer_job_ids"  # session_state: role -> job id
 UPLOAD_KEY = "transfer_upload_accepted"  # session_state: {"file_id", "name", "size"}
@@ -41,6 +44,7 @@ def jobs() -> dict:
 
 def remember(role: str, job) -> None:
     st.session_state.setdefault(JOBS_KEY, {})[role] = job.id
+    lost_runs.remember(job)
 
 
 def forget(roles) -> None:
@@ -104,13 +108,16 @@ def uploaded() -> Extractor | None:
 def accept_upload(file_id: str, name: str, data: bytes) -> CheckpointInfo:
     """Check an uploaded file and, if it passes, keep it under the fixed name.
 
-    Raises CheckpointError (nothing is written, the previous upload stays)."""
+    Raises CheckpointError, or DataError if the disk is full (nothing is written, the
+    previous upload stays)."""
     info = inspect_keras(data, name)
     path = session_dir() / UPLOAD_FILE
-    part = path.with_suffix(".part")
-    part.write_bytes(data)
-    part.replace(path)
-    st.session_state[UPLOAD_KEY] = {"file_id": file_id, "name": name, "size": len(data)}
+    try:
+        atomic_write(path, lambda out: out.write(data))
+    except OSError as err:
+        raise write_error(path, err) from None
+    st.session_state[UPLOAD_KEY] = {"file_id": file_id, "name": printable(name, 100),
+                                    "size": len(data)}
     return info
 
 

@@ -1,4 +1,5 @@
 """AppTest helpers: the app on an empty data folder (so the synthetic set is active)."""
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,16 @@ def course_dir_files():
         for role, name in COURSE_FILES.items():
             (folder / name).write_bytes(contents[role])
     return write
+
+
+def follow(app, done, timeout=180):
+    """Rerun the page (as a fragment's timer would: AppTest ticks none) until done(app)
+    or the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.run()
+        assert not app.exception, app.exception
+        if done(app):
+            return app
+        time.sleep(0.5)
+    raise TimeoutError("the page never showed what the test waited for")

@@ -7,12 +7,11 @@ alive and the reaper never stops these jobs (checked below).
 """
 import subprocess
 import sys
-import time
 
 import pytest
 
 from core import st_cache
-from tests.app.conftest import ROOT
+from tests.app.conftest import ROOT, follow
 
 PAGE = "app_pages/training.py"
 TINY_IMAGES = 200  # core.config.TRAIN_MAX_IMAGES for runs here: a second of training
@@ -85,18 +84,6 @@ def test_korean_page(page):
     assert "12번째 층" in page.error[0].value and "1x1" in page.error[0].value
 
 
-def follow(app, done, timeout=180):
-    """Rerun the page (as the fragment's timer would) until done(app) or the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.run()
-        assert not app.exception, app.exception
-        if done(app):
-            return app
-        time.sleep(0.5)
-    raise TimeoutError("the page never showed what the test waited for")
-
-
 def texts(app) -> str:
     return " ".join(e.value for kind in (app.success, app.info, app.error, app.warning,
                                          app.markdown, app.caption) for e in kind)
@@ -115,6 +102,28 @@ def session_job(app):
     return {j.id: j for j in st_cache.job_manager().jobs_of("test session id")}[ids[-1]]
 
 
+def restart_warnings(app) -> list[str]:
+    return [w.value for w in app.warning if "restarted" in w.value]
+
+
+def test_a_run_lost_to_a_server_restart_is_explained(app):
+    app.query_params["run"] = "0badc0de-7"  # the URL a page had before the restart
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    said, = restart_warnings(app)
+    assert "server restarted since run #7" in said and "Start it again" in said
+    assert "run" not in app.query_params
+    app.run()
+    assert not restart_warnings(app), "said once"
+
+
+@pytest.mark.parametrize("value", ["<b>x</b>-1", "0badc0de-7'><script>", "../../etc-1", "x" * 500])
+def test_a_garbled_run_in_the_url_is_dropped_unseen(app, value):
+    app.query_params["run"] = value
+    app.switch_page(PAGE).run()
+    assert not app.exception and not restart_warnings(app) and "run" not in app.query_params
+
+
 @pytest.mark.slow
 def test_a_tiny_run_from_start_to_results(tiny):
     tiny.number_input(key="train_epochs").set_value(2).run()
@@ -125,6 +134,7 @@ def test_a_tiny_run_from_start_to_results(tiny):
     follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
     job = session_job(tiny)
     assert job.state == "done" and len(job.epochs) == 2
+    assert tiny.query_params["run"] == f"{st_cache.server_id()}-{job.id}", "for a restart"
     accuracy = metrics(tiny)["Test accuracy"]
     assert accuracy == f"{100 * job.result['test_accuracy']:.1f}%", "the notebook's formula"
     assert {"train_live_batches", "train_live_epochs", "train_confusion",

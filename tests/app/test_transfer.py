@@ -7,7 +7,6 @@ Bundled checkpoints are made here, in a temporary folder (core.pretrain.CHECKPOI
 """
 import io
 import json
-import time
 import zipfile
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from core import presets, st_cache
 from core import transfer_lesson as lesson
 from core.models import build_model
+from tests.app.conftest import follow
 
 PAGE = "app_pages/transfer.py"
 TINY_IMAGES = 200  # core.config.TRAIN_MAX_IMAGES for runs here
@@ -181,18 +181,6 @@ def test_a_good_upload_is_kept_under_a_fixed_name_and_survives_a_bad_one(page, e
     assert saved.read_bytes() == extractor_bytes
 
 
-def follow(app, done, timeout=300):
-    """Rerun the page (as the fragment's timer would) until done(app) or the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.run()
-        assert not app.exception, app.exception
-        if done(app):
-            return app
-        time.sleep(0.5)
-    raise TimeoutError("the page never showed what the test waited for")
-
-
 @pytest.fixture
 def tiny(app, checkpoints, monkeypatch):
     monkeypatch.setattr("core.config.TRAIN_MAX_IMAGES", TINY_IMAGES)
@@ -216,7 +204,7 @@ def lesson_jobs(app) -> dict:
 def test_the_whole_lesson_with_a_tiny_extractor(tiny):
     tiny.button(key="transfer_pretrain").click().run()
     assert tiny.button(key="transfer_pretrain").disabled, "one lesson run at a time"
-    follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
+    follow(tiny, timeout=300, done=lambda a: "Finished. Test accuracy" in texts(a))
     assert lesson_jobs(tiny)["pretrain"].state == "done"
 
     # 2. Saved: what is in the file, and the download.
@@ -232,7 +220,7 @@ def test_the_whole_lesson_with_a_tiny_extractor(tiny):
 
     # 5. The three arms, queued, then the table and the sentences.
     tiny.button(key="transfer_compare").click().run()
-    follow(tiny, lambda a: table(a, "to_target") is not None)
+    follow(tiny, timeout=300, done=lambda a: table(a, "to_target") is not None)
     jobs = lesson_jobs(tiny)
     assert all(jobs[arm].state == "done" for arm in lesson.ARMS)
     common = lesson.shared([jobs[arm].config for arm in lesson.ARMS])

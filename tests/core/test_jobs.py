@@ -1,11 +1,14 @@
 """The training engine: worker processes, true per-batch losses, Stop, NaN, queue, reaping."""
 import math
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 
-from core.job_queue import JobManager
+from core.job_queue import OWNER_FILE, ROOT_PREFIX, JobManager, remove_stale_roots
 
 pytestmark = pytest.mark.slow
 
@@ -157,3 +160,69 @@ def test_session_folders_are_private_and_not_named_by_users(manager):
     a, b = manager.session_dir("../../etc"), manager.session_dir("b")
     assert a.parent == manager.root and a != b and ".." not in a.name
     assert (a.stat().st_mode & 0o777) == 0o700
+
+
+def ended(manager, session_id, group="train"):
+    """A job that has already ended (no worker started: this manager runs none)."""
+    job = manager.submit(session_id, {"epochs": 1}, group=group)
+    job.out_dir.mkdir(parents=True)
+    (job.out_dir / "model.keras").write_bytes(b"a model")
+    job.state = "done"
+    return job
+
+
+def test_a_session_keeps_only_its_newest_ended_runs_per_page(tmp_path):
+    manager = JobManager(max_running=0, warm=False, root=tmp_path, keep_ended=2)
+    try:
+        lesson = ended(manager, "a", group="transfer")
+        runs = [ended(manager, "a") for _ in range(4)]
+        other = ended(manager, "b")
+        kept = manager.jobs_of("a")
+        assert kept[-2:] == runs[-2:] and lesson in kept and runs[0] not in kept
+        assert not runs[0].out_dir.exists() and runs[-1].out_dir.exists()
+        assert other in manager.jobs_of("b")  # another session's runs are its own
+    finally:
+        manager.shutdown()
+
+
+def test_an_ended_session_is_forgotten_with_its_files(tmp_path):
+    alive = {"a": True, "b": True}
+    manager = JobManager(max_running=0, warm=False, root=tmp_path, orphan_grace=0,
+                         forget_after=0, session_alive=lambda s: alive[s])
+    try:
+        done, waiting = ended(manager, "a"), manager.submit("a", {"epochs": 1})
+        kept = ended(manager, "b")
+        manager.reap()
+        assert manager.jobs_of("a") == [done, waiting]  # both tabs still open
+        alive["a"] = False  # the tab was closed
+        manager.reap()  # its queued job is cancelled, then the session is forgotten
+        assert waiting.state == "stopped" and manager.jobs_of("a") == []
+        assert not done.out_dir.exists() and not done.out_dir.parent.exists()
+        assert manager.jobs_of("b") == [kept] and kept.out_dir.exists()
+    finally:
+        manager.shutdown()
+
+
+def test_a_closed_tab_keeps_its_results_while_it_may_come_back(tmp_path):
+    alive = {"a": False}
+    manager = JobManager(max_running=0, warm=False, root=tmp_path, orphan_grace=0,
+                         forget_after=60, session_alive=lambda s: alive[s])
+    try:
+        done = ended(manager, "a")
+        manager.reap()
+        assert manager.jobs_of("a") == [done] and done.out_dir.exists()
+    finally:
+        manager.shutdown()
+
+
+def test_job_folders_of_dead_servers_are_removed(tmp_path):
+    """A killed server leaves its models in /tmp; the next one clears them."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale, alive, unowned = (tmp_path / f"{ROOT_PREFIX}{n}" for n in ("a", "b", "c"))
+    for folder, owner in ((stale, dead.pid), (alive, os.getpid()), (unowned, None)):
+        (folder / "job-1").mkdir(parents=True)
+        if owner:
+            (folder / OWNER_FILE).write_text(str(owner))
+    assert remove_stale_roots(tmp_path) == [stale]
+    assert not stale.exists() and alive.exists() and unowned.exists()
