@@ -11,9 +11,8 @@ to finish. After each run it records the server's resident memory and how many r
 the server still holds for the session. The server keeps a session's newest
 core.job_queue.KEEP_ENDED runs (their histories in memory, models on disk); older ones
 are dropped with their files, so memory must level off instead of growing per run.
-
-Then the session closes its tab; after core.jobs.FORGET_AFTER_S the server forgets its
-runs and folders (--wait-forget to check it, adds 5 minutes).
+(When the tab closes, the server forgets the session's runs and folders after
+core.jobs.FORGET_AFTER_S: tests/core/test_jobs.py checks that.)
 """
 from __future__ import annotations
 
