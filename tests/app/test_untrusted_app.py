@@ -87,9 +87,12 @@ def test_a_korean_link_opens_in_korean_without_a_message(app):
 # --- uploads --------------------------------------------------------------------------------
 
 def uploads_in(folder) -> list[str]:
-    """The session folder's files but its training runs (job-N: other tests' runs share
-    this AppTest session's folder)."""
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("job-"))
+    """The session folder's files but those its training runs write (job-N folders, the
+    arms' copy of the extractor: other tests' runs share this AppTest session's folder)."""
+    from ui.transfer_arms import ARMS_FILE
+
+    return sorted(p.name for p in folder.iterdir()
+                  if not p.name.startswith("job-") and p.name != ARMS_FILE)
 
 
 def test_course_upload_names_and_class_names_are_never_markup(app):
