@@ -19,7 +19,7 @@ from core.jobs import ACTIVE
 from core.st_cache import job_manager, language
 from core.train_progress import clock, progress
 from ui import transfer_state as state
-from ui.train_live import JOB_ERRORS, POLL_S
+from ui.train_live import JOB_ERRORS, poll_every
 
 ARMS_FILE = "arms-extractor.keras"  # the extractor the arms load, copied at submit time
 HEAD_CODE = '''import keras
@@ -139,13 +139,13 @@ def _chart(snapshots: dict, target: float, t) -> None:
 
 def arms_live(arm_jobs: dict, target: float, t) -> None:
     """Each arm's progress and the shared chart, redrawn while any arm is active."""
-    was_active = any(job.active for job in arm_jobs.values())
+    every = poll_every([job.state for job in arm_jobs.values()])
 
-    @st.fragment(run_every=POLL_S if was_active else None)
+    @st.fragment(run_every=every)
     def panel():
         snapshots = {arm: arm_jobs[arm].snapshot() for arm in lesson.ARMS if arm in arm_jobs}
-        if was_active and not any(s["state"] in ACTIVE for s in snapshots.values()):
-            st.rerun()  # the whole page: the results table and the buttons
+        if every is not None and poll_every([s["state"] for s in snapshots.values()]) != every:
+            st.rerun()  # the whole page: the results table and the buttons, or a faster redraw
         for arm, snapshot in snapshots.items():
             fraction, text = _status_text(arm_jobs[arm], snapshot, t)
             st.progress(fraction, text=f"**{t(f'transfer.arm.{arm}')}** · {text}")

@@ -102,6 +102,14 @@ def session_job(app):
     return {j.id: j for j in st_cache.job_manager().jobs_of("test session id")}[ids[-1]]
 
 
+def test_a_waiting_job_redraws_slower_than_a_running_one():
+    from ui.train_live import POLL_S, QUEUED_POLL_S, poll_every
+
+    assert poll_every(["queued"]) == QUEUED_POLL_S > POLL_S
+    assert poll_every(["queued", "running"]) == poll_every(["stopping"]) == POLL_S
+    assert poll_every(["done", "stopped", "failed"]) is None
+
+
 def restart_warnings(app) -> list[str]:
     return [w.value for w in app.warning if "restarted" in w.value]
 
