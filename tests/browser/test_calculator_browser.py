@@ -30,6 +30,17 @@ def open_calculator(page, app_url, query=""):
     settle(page)
 
 
+def load_preset(page, app_url, label):
+    """Open the calculator and load one of the notebook's models."""
+    open_calculator(page, app_url)
+    choose(page, "calc_preset", label)
+    click(page, "calc_load")
+
+
+def total_params(page):
+    return page.get_by_test_id("stMetric").filter(has_text="Total params")
+
+
 def combobox(page, key):
     return widget(page, key).get_by_role("combobox")
 
@@ -44,9 +55,7 @@ def main(page):
 
 
 def test_failing_notebook_model_is_explained(page, app_url, screenshot_dir):
-    open_calculator(page, app_url)
-    choose(page, "calc_preset", "Section 2: stride + pooling (fails, as in the notebook)")
-    click(page, "calc_load")
+    load_preset(page, app_url, "Section 2: stride + pooling (fails, as in the notebook)")
     sentence = ("Layer 12 (MaxPooling2D) needs at least 2x2 input, but the previous layer "
                 "outputs 1x1.")
     expect(main(page).get_by_text(sentence)).to_be_visible()
@@ -58,10 +67,8 @@ def test_failing_notebook_model_is_explained(page, app_url, screenshot_dir):
 
 
 def test_build_a_stack_from_scratch(page, app_url, screenshot_dir):
-    open_calculator(page, app_url)
-    choose(page, "calc_preset", "Section 1: one Conv2D with 2 filters")
-    click(page, "calc_load")
-    total = page.get_by_test_id("stMetric").filter(has_text="Total params")
+    load_preset(page, app_url, "Section 1: one Conv2D with 2 filters")
+    total = total_params(page)
     expect(total).to_contain_text("56")  # loaded: only now is layer 1 the single conv
     click(page, "calc_remove")
     expect(main(page).get_by_text("No layers yet.")).to_be_visible()
@@ -85,11 +92,8 @@ def test_build_a_stack_from_scratch(page, app_url, screenshot_dir):
 
 
 def test_shared_link_opens_the_same_stack(page, app_url, screenshot_dir):
-    open_calculator(page, app_url)
-    choose(page, "calc_preset", "Section 3: the super model")
-    click(page, "calc_load")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Total params")
-           ).to_contain_text("449,923")
+    load_preset(page, app_url, "Section 3: the super model")
+    expect(total_params(page)).to_contain_text("449,923")
     encoded = stack_url.encode(*presets.preset("super_model"))
     expect(page).to_have_url(re.compile(rf"[?&]stack={re.escape(encoded)}(&|$)"))
     link = page.url

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.synthetic import FINE_TO_SUPER
-from tests.browser.helpers import choose, no_error, settle, widget
+from tests.browser.helpers import choose, widget
 
 pytestmark = pytest.mark.browser
 

@@ -26,6 +26,16 @@ def to_top(locator) -> None:
     locator.evaluate("element => element.scrollIntoView({block: 'start'})")
 
 
+def load_back_and_compare(page) -> None:
+    """Step 3: load the saved extractor back; every weight tensor is the same."""
+    page.get_by_role("button", name="Load it back and compare").click()
+    expect(page.get_by_text(re.compile(r"^Identical\. All 24 weight tensors"))).to_be_visible(
+        timeout=SLOW)
+    settle(page)
+    page.wait_for_function(IMAGES_LOADED, timeout=SLOW)
+    no_error(page)
+
+
 def test_pretrain_save_load_compare(page, train_app_url, screenshot_dir, tmp_path):
     # The instructor opens the app and clicks the lab's step 3.
     open_from_sidebar(page, train_app_url, "3. Transfer learning",
@@ -55,12 +65,7 @@ def test_pretrain_save_load_compare(page, train_app_url, screenshot_dir, tmp_pat
     assert saved.stat().st_size > 10_000
 
     # 3. Load it back: identical to the trained model's extractor.
-    page.get_by_role("button", name="Load it back and compare").click()
-    expect(page.get_by_text(re.compile(r"^Identical\. All 24 weight tensors"))).to_be_visible(
-        timeout=SLOW)
-    settle(page)
-    page.wait_for_function(IMAGES_LOADED, timeout=SLOW)
-    no_error(page)
+    load_back_and_compare(page)
     to_top(page.get_by_role("heading", name="3. Load it back and check it is the same"))
     page.screenshot(path=screenshot_dir / "transfer-3-loaded.png", full_page=True)
 
@@ -75,12 +80,7 @@ def test_pretrain_save_load_compare(page, train_app_url, screenshot_dir, tmp_pat
                                      "buffer": saved.read_bytes()}])
     expect(page.get_by_text("In use: your upload downloaded.keras.")).to_be_visible(timeout=SLOW)
     settle(page)
-    page.get_by_role("button", name="Load it back and compare").click()
-    expect(page.get_by_text(re.compile(r"^Identical\. All 24 weight tensors"))).to_be_visible(
-        timeout=SLOW)
-    settle(page)
-    page.wait_for_function(IMAGES_LOADED, timeout=SLOW)
-    no_error(page)
+    load_back_and_compare(page)
     to_top(page.get_by_text("In use: your upload downloaded.keras."))
     page.screenshot(path=screenshot_dir / "transfer-4-uploaded.png", full_page=True)
 
