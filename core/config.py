@@ -22,3 +22,6 @@ CIFAR_MD5 = os.environ.get("CNNLAB_CIFAR_MD5") or None
 # For tests and demos only: cap the images a training job uses (train and test split
 # each), e.g. CNNLAB_TRAIN_MAX_IMAGES=300 for a run of a few seconds. Unset: all images.
 TRAIN_MAX_IMAGES = int(os.environ.get("CNNLAB_TRAIN_MAX_IMAGES") or 0) or None
+# How long a training job keeps running after its browser tab closed (the session is
+# gone). Tests set CNNLAB_ORPHAN_GRACE_S to a few seconds.
+ORPHAN_GRACE_S = float(os.environ.get("CNNLAB_ORPHAN_GRACE_S") or 30.0)

@@ -23,9 +23,7 @@ from typing import Callable
 from core import config as app_config
 
 ACTIVE = ("queued", "starting", "running", "stopping")  # states of a job not yet ended
-# A session gone this long (tab closed) loses its running jobs; CNNLAB_ORPHAN_GRACE_S
-# changes it (tests use a few seconds).
-ORPHAN_GRACE_S = float(os.environ.get("CNNLAB_ORPHAN_GRACE_S") or 30.0)
+ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long loses its running jobs
 FORGET_AFTER_S = 300.0  # ... and this long, its ended runs (Streamlit keeps a closed
 #                         session for 2 minutes, so one that can still come back keeps them)
 REAP_EVERY_S = 2.0  # how often the reaper looks for orphans and dead workers

@@ -74,20 +74,18 @@ _SUMMARIES: "weakref.WeakKeyDictionary[Dataset, DataSummary]" = weakref.WeakKeyD
 def data_summary() -> DataSummary:
     """What the sidebar and the home page show about this session's dataset. On a cold
     server it is known before the synthetic set is made, so they never wait for it."""
-    upload = st.session_state.get(UPLOAD_KEY)
-    if upload is None:
+    dataset, problem = st.session_state.get(UPLOAD_KEY), None
+    if dataset is None:
         loading = _default_loading(start=False)
         if loading is None or not loading.done():
             quick = sources.quick_summary()
             if quick is not None:
                 return quick
         active = default_data()
-        upload, problem = active.dataset, active.problem
-    else:
-        problem = None
-    if upload not in _SUMMARIES:
-        _SUMMARIES[upload] = DataSummary.of(upload)
-    summary = _SUMMARIES[upload]
+        dataset, problem = active.dataset, active.problem
+    if dataset not in _SUMMARIES:
+        _SUMMARIES[dataset] = DataSummary.of(dataset)
+    summary = _SUMMARIES[dataset]
     return summary if problem is None else dataclasses.replace(summary, problem=problem)
 
 

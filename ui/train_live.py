@@ -16,6 +16,8 @@ from ui.train_runs import run_label
 
 POLL_S = 0.5  # redraw twice a second: the issue asks for at least once a second
 QUEUED_POLL_S = 2.0  # a job waiting in the queue: only its place changes, now and then
+JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server",
+              "disk_full")
 
 
 def poll_every(states) -> float | None:
@@ -25,8 +27,6 @@ def poll_every(states) -> float | None:
     if not active:
         return None
     return QUEUED_POLL_S if all(state == "queued" for state in active) else POLL_S
-JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server",
-              "disk_full")
 
 
 def _phases(phase: str, t) -> str:
