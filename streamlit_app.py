@@ -2,11 +2,11 @@
 import streamlit as st
 
 from core.i18n import LANGUAGES, normalize_language
-from core.malloc import limit_malloc_arenas
+from core.training.malloc import limit_malloc_arenas
 from core.st_cache import data_summary, start_loading_default, translator
-from ui.registry import LAB_STEPS
+from ui.steps import LAB_STEPS
 
-limit_malloc_arenas()  # the first run in this server process applies it (core/malloc.py)
+limit_malloc_arenas()  # the first run in this server process applies it (core/training/malloc.py)
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
 

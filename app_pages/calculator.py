@@ -4,9 +4,13 @@ take the stack away as Keras code or as a link. No TensorFlow on this page.
 """
 import streamlit as st
 
-from core.calc_summary import summary as summarize_stack
+from core.calculator.summary import summary as summarize_stack
 from core.st_cache import translator
-from ui import calc_editor, calc_share, calc_state, calc_table, calc_views
+from ui.calculator import editor as calc_editor
+from ui.calculator import share as calc_share
+from ui.calculator import state as calc_state
+from ui.calculator import table as calc_table
+from ui.calculator import views as calc_views
 
 t = translator()
 link_problem = calc_state.init()  # a shared ?stack= link replaces the stack once

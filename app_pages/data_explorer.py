@@ -1,13 +1,14 @@
 """Data explorer: the lab's section 0. What the images and their two label levels look like.
 
-Widgets and layout only: sampling, statistics and figures come from core.explore,
-core.figures and the cached loaders in core.st_cache. No TensorFlow here.
+Widgets and layout only: sampling, statistics and figures come from core.data.explore,
+core.data.figures and the cached loaders in core.st_cache. No TensorFlow here.
 """
 import streamlit as st
 
-from core import explore, st_cache
-from core.explore import ALL, CHANNELS
-from ui import course_upload
+from core.data import explore
+from core import st_cache
+from core.data.explore import ALL, CHANNELS
+from ui.explorer import upload as course_upload
 
 SPLITS = ("train", "test")
 CLOSE_UP_INDEX = 6  # the notebook looks at train[6] first

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from core.st_cache import data_summary, translator
-from ui import data_status
-from ui.registry import LAB_STEPS
+from ui.home import data_status
+from ui.steps import LAB_STEPS
 
 t = translator()
 dataset = data_summary()  # no waiting for the pixels on a cold start

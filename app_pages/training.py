@@ -1,17 +1,22 @@
 """Training: the lab's section 2. Train the notebook's CNNs (or the calculator's stack), watch
 the loss fall live, stop, evaluate, compare runs, and look inside the trained model.
 
-Widgets and layout only. Jobs run in worker processes (core.jobs, core.job_queue);
-settings are checked by core.train_config; the views live in ui/train_*.py. TensorFlow
+Widgets and layout only. Jobs run in worker processes (core.training.job, core.training.manager);
+settings are checked by core.training.plan; the views live in ui/train_*.py. TensorFlow
 is imported in this server only when the student switches on "look inside".
 """
 import streamlit as st
 
 from core import st_cache
-from core.job_data import export_arrays
-from core.jobs import ACTIVE
-from ui import (lost_runs, train_compare, train_inspect, train_live, train_results, train_runs,
-                train_setup)
+from core.training.arrays import export_arrays
+from core.training.job import ACTIVE
+from ui import lost_runs
+from ui.training import compare as train_compare
+from ui.training import look_inside as train_inspect
+from ui.training import live as train_live
+from ui.training import results as train_results
+from ui.training import runs as train_runs
+from ui.training import setup as train_setup
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()

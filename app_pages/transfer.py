@@ -3,14 +3,18 @@ save it, load it back, put a new head on it for the 15 fine classes, and compare
 from scratch, a frozen extractor and fine-tuning on the same data.
 
 Widgets and layout only. The jobs run in the training engine's worker processes; the
-lesson's configs and comparisons are core.transfer_lesson; the views live in
+lesson's configs and comparisons are core.transfer.lesson; the views live in
 ui/transfer_*.py.
 """
 import streamlit as st
 
 from core import st_cache
-from ui import lost_runs, transfer_arms, transfer_pretrain, transfer_saved, transfer_setup
-from ui import transfer_state as state
+from ui import lost_runs
+from ui.transfer import arms as transfer_arms
+from ui.transfer import pretrain as transfer_pretrain
+from ui.transfer import saved as transfer_saved
+from ui.transfer import setup as transfer_setup
+from ui.transfer import state
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()

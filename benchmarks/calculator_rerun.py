@@ -139,8 +139,8 @@ def measure(n_layers: int, failing: bool, n_edits: int, durations: list[float]) 
 def animation_table() -> list[str]:
     import plotly.io as pio
 
-    from core import conv_anim
-    from ui import calc_figures
+    from core.calculator import slide as conv_anim
+    from ui.calculator import figures as calc_figures
 
     labels = {"x": "column (pixel)", "y": "row (pixel)", "play": "Play", "pause": "Pause",
               "step": "Step", "caption": "Step {step} of {steps}: output[{row}, {col}] = {value}",

@@ -22,13 +22,13 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from core import synthetic  # noqa: E402
+from core.data import synthetic  # noqa: E402
 
 BATCH_SIZE = 200  # the notebook's batch size
 LEARNING_RATE = 1e-3  # Adam's default, as in the notebook
 LEVELS = (0.4, 0.5, 0.6)  # fine classes: epochs until test accuracy first reaches these
-HEAD_EPOCHS = 3  # staged fine-tuning: epochs of the new head alone (core.transfer_lesson)
-FINETUNE_LEARNING_RATE = 1e-4  # then everything but BN, slowly (core.transfer_lesson)
+HEAD_EPOCHS = 3  # staged fine-tuning: epochs of the new head alone (core.transfer.lesson)
+FINETUNE_LEARNING_RATE = 1e-4  # then everything but BN, slowly (core.transfer.lesson)
 
 # Fine-class arms: (name, start from the pretrained extractor?, how it trains).
 ARMS = (

@@ -1,4 +1,4 @@
-"""Calibrate the training page's "estimated time per epoch" (core.train_config).
+"""Calibrate the training page's "estimated time per epoch" (core.training.plan).
 
 Run by hand (about a minute on two CPU cores; close other work first):
 
@@ -10,7 +10,7 @@ at batch 10, for two epochs each through the real job engine (worker process, li
 recording on) on the synthetic dataset, and times the second epoch (the first
 includes tracing). Prints the least-squares fit of
 `seconds = steps * SECONDS_PER_STEP + images * (SECONDS_PER_IMAGE + SECONDS_PER_MAC * macs)`,
-the constants core/train_config.py uses.
+the constants core/training/plan.py uses.
 """
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ import time
 
 import numpy as np
 
-from core import presets, shapes, synthetic
-from core.job_data import export_arrays
-from core.job_queue import JobManager
+from core.stack import presets
+from core.stack import shapes
+from core.data import synthetic
+from core.training.arrays import export_arrays
+from core.training.manager import JobManager
 
 RUNS = (("stride", 200), ("stride_pool_fixed", 200), ("super_model", 200), ("stride", 10))
 

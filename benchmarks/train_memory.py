@@ -20,9 +20,10 @@ import time
 import psutil
 
 from benchmarks.train_throughput import PeakMemory
-from core import presets, synthetic
-from core.job_data import export_arrays
-from core.job_queue import JobManager
+from core.stack import presets
+from core.data import synthetic
+from core.training.arrays import export_arrays
+from core.training.manager import JobManager
 
 GOAL_MB = 1536  # issue 5: server and worker together under 1.5 GB
 

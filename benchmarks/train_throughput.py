@@ -22,9 +22,10 @@ import time
 import numpy as np
 import psutil
 
-from core import presets, synthetic
-from core.job_data import export_arrays
-from core.job_queue import JobManager
+from core.stack import presets
+from core.data import synthetic
+from core.training.arrays import export_arrays
+from core.training.manager import JobManager
 
 VALIDATION_SPLIT = 0.1  # as the training page's default
 
@@ -33,7 +34,7 @@ def plain_keras(x, y, layers, epochs: int, batch_size: int, seed: int) -> float:
     """Images per second of plain model.fit on epochs 2..N."""
     import keras
 
-    from core.models import build_model
+    from core.stack.build import build_model
 
     keras.utils.set_random_seed(seed)
     n_val = int(round(len(x) * VALIDATION_SPLIT))
@@ -90,7 +91,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args()
 
-    from core.cpus import usable_cpus
+    from core.training.cpus import usable_cpus
 
     import tensorflow as tf  # the plain run gets the same thread settings as the worker
 

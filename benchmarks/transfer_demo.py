@@ -22,12 +22,12 @@ import os
 import resource
 import time
 
-from core import pretrain as pretrain_module
-from core import transfer_lesson as lesson
-from core.checkpoints import inspect_keras
-from core.job_data import export_arrays
-from core.job_queue import JobManager
-from core.sources import load_default
+from core.transfer import pretrain as pretrain_module
+from core.transfer import lesson
+from core.transfer.checkpoints import inspect_keras
+from core.training.arrays import export_arrays
+from core.training.manager import JobManager
+from core.data.sources import load_default
 
 BUDGET_S = 180  # the issue: the demo lesson must finish in under 3 minutes on 2 cores
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core import sources
-from core.data_summary import DataSummary
+from core.data import sources
+from core.data.summary import DataSummary
 
 if TYPE_CHECKING:  # numpy and pandas load with the data, not on a cold start's first page
-    from core.dataset import Dataset
+    from core.data.dataset import Dataset
 
 UPLOAD_KEY = "dataset_upload"  # session_state key of a user's own uploaded dataset
 
@@ -128,7 +128,7 @@ def set_upload(dataset: Dataset | None) -> None:
 @st.cache_data(show_spinner=False, max_entries=256)
 def channel_stats(fingerprint: str, _dataset: Dataset, split: str, fine_class: str):
     """`explore.ChannelStats` of one split, for every image or one fine class."""
-    from core import explore
+    from core.data import explore
 
     labels = _dataset.labels(split)
     rows = explore.select(labels, fine_class=fine_class)
@@ -138,7 +138,7 @@ def channel_stats(fingerprint: str, _dataset: Dataset, split: str, fine_class: s
 @st.cache_data(show_spinner=False, max_entries=16)
 def class_mean_tiles(fingerprint: str, _dataset: Dataset, split: str) -> list[bytes]:
     """The mean image of each fine class of a split, enlarged, as PNG bytes, in class order."""
-    from core import explore
+    from core.data import explore
 
     means = explore.class_mean_images(_dataset.images(split), _dataset.labels(split),
                                       _dataset.fine_classes)  # (K, 32, 32, 3)
@@ -150,7 +150,7 @@ def class_mean_tiles(fingerprint: str, _dataset: Dataset, split: str) -> list[by
 def image_tiles(fingerprint: str, _dataset: Dataset, split: str,
                 indices: tuple[int, ...]) -> list[bytes]:
     """Images of a split, enlarged with crisp pixels, as PNG bytes (a gallery's worth)."""
-    from core import explore
+    from core.data import explore
 
     images = _dataset.images(split)
     return [explore.png(explore.upscale(images[i], explore.GALLERY_SCALE)) for i in indices]
@@ -168,8 +168,8 @@ def class_counts(fingerprint: str, _dataset: Dataset):
 # which copies them into JSON.
 @st.cache_resource(show_spinner=False, max_entries=32)
 def structure_figure(fingerprint: str, _dataset: Dataset, value_label: str):
-    """The sunburst of superclasses and fine classes (core.figures.structure_figure)."""
-    from core import figures
+    """The sunburst of superclasses and fine classes (core.data.figures.structure_figure)."""
+    from core.data import figures
 
     return figures.structure_figure(class_counts(fingerprint, _dataset), value_label)
 
@@ -178,8 +178,8 @@ def structure_figure(fingerprint: str, _dataset: Dataset, value_label: str):
 def close_up_figures(fingerprint: str, _dataset: Dataset, split: str, index: int,
                      axis_titles: tuple[str, str], channel_titles: tuple[str, str, str]):
     """(image figure, channels figure) of image `index` of a split."""
-    from core import figures
-    from core.explore import CHANNELS
+    from core.data import figures
+    from core.data.explore import CHANNELS
 
     image = _dataset.images(split)[index]  # (32, 32, 3)
     return (figures.image_figure(image, *axis_titles),
@@ -190,8 +190,8 @@ def close_up_figures(fingerprint: str, _dataset: Dataset, split: str, index: int
 def histogram_figure(fingerprint: str, _dataset: Dataset, split: str, fine_class: str,
                      axis_titles: tuple[str, str], channel_titles: tuple[str, str, str]):
     """Per-channel pixel histograms of a split, or of one fine class in it."""
-    from core import figures
-    from core.explore import CHANNELS
+    from core.data import figures
+    from core.data.explore import CHANNELS
 
     stats = channel_stats(fingerprint, _dataset, split, fine_class)
     return figures.histogram_figure(stats.histogram, dict(zip(CHANNELS, channel_titles)),
@@ -209,7 +209,7 @@ def _session_alive(session_id: str) -> bool:
 
 def _max_running_jobs() -> int:
     """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 1."""
-    from core.job_queue import DEFAULT_MAX_RUNNING, max_running_from_env
+    from core.training.manager import DEFAULT_MAX_RUNNING, max_running_from_env
 
     try:
         secret = int(st.secrets.get("training", {}).get("max_jobs", DEFAULT_MAX_RUNNING))
@@ -223,7 +223,7 @@ def _max_running_jobs() -> int:
 @st.cache_resource(show_spinner=False)
 def job_manager():
     """The server's one JobManager: its queue and limit are shared by every session."""
-    from core.job_queue import JobManager
+    from core.training.manager import JobManager
 
     return JobManager(max_running=_max_running_jobs(), session_alive=_session_alive)
 
@@ -253,15 +253,15 @@ def job_outputs(out_dir: str, mtime: float):
 
     mtime (of test_probs.npy) is part of the key: a rerun into the same folder reloads.
     """
-    from core.evaluation import load_outputs
+    from core.training.evaluation import load_outputs
 
     return load_outputs(out_dir)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def trained_model(path: str, mtime: float):
-    """A job's model.keras loaded safely (core.inspect_model); the path is a session's
+    """A job's model.keras loaded safely (core.training.look_inside); the path is a session's
     private folder, so sharing the object between sessions shares nothing."""
-    from core.inspect_model import load_model
+    from core.training.look_inside import load_model
 
     return load_model(path)

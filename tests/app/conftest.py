@@ -26,7 +26,7 @@ def course_dir_files():
     """Writes a tiny valid set of the four course files into a folder."""
     from tests.core.conftest import labels_csv, npy_bytes
     import numpy as np
-    from core.course_files import COURSE_FILES
+    from core.data.course_files import COURSE_FILES
 
     def write(folder: Path):
         rng = np.random.default_rng(0)

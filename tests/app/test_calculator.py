@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from core import presets, stack_url
+from core.stack import presets
+from core.calculator import link as stack_url
 from core.i18n import translate
-from tests.core.test_shapes import ERROR_CASES, WARNING_CASES
-from ui import calc_share
+from tests.core.stack.test_shapes import ERROR_CASES, WARNING_CASES
+from ui.calculator import share as calc_share
 
 PAGE = "app_pages/calculator.py"
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from core import st_cache
-from core.course_files import COURSE_FILES, load_files
-from core.dataset import DataError
+from core.data.course_files import COURSE_FILES, load_files
+from core.data.dataset import DataError
 from core.i18n import error_message
 from core.st_cache import UPLOAD_KEY
 from tests.app.conftest import ROOT, TIMEOUT
 from tests.core.conftest import labels_csv, npy_bytes
-from tests.core.test_course_files import BAD_FILES
+from tests.core.data.test_course_files import BAD_FILES
 
 PAGE = "app_pages/data_explorer.py"
 

@@ -2,7 +2,7 @@
 import pytest
 
 from core import st_cache
-from ui.registry import LAB_STEPS
+from ui.steps import LAB_STEPS
 
 PAGES = ["app_pages/home.py"] + [path for _, _, path, _, _ in LAB_STEPS if path]
 

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from benchmarks.st_client import Session
-from core.job_queue import OWNER_FILE, ROOT_PREFIX
+from core.training.manager import OWNER_FILE, ROOT_PREFIX
 from tests.browser.conftest import free_port, start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def server(tmp_path):
 
 def workers(server) -> list[psutil.Process]:
     return [p for p in psutil.Process(server.pid).children(recursive=True)
-            if "core.train_worker" in " ".join(p.cmdline())]
+            if "core.training.worker" in " ".join(p.cmdline())]
 
 
 def wait_for(condition, timeout=120, every=0.5):

@@ -103,7 +103,7 @@ def session_job(app):
 
 
 def test_a_waiting_job_redraws_slower_than_a_running_one():
-    from ui.train_live import POLL_S, QUEUED_POLL_S, poll_every
+    from ui.training.live import POLL_S, QUEUED_POLL_S, poll_every
 
     assert poll_every(["queued"]) == QUEUED_POLL_S > POLL_S
     assert poll_every(["queued", "running"]) == poll_every(["stopping"]) == POLL_S

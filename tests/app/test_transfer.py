@@ -3,7 +3,7 @@ tiny lesson from pretraining to the comparison table.
 
 AppTest does not tick `run_every` fragments, so running jobs are followed by calling
 `app.run()` until the page shows what the test waits for (as tests/app/test_training.py).
-Bundled checkpoints are made here, in a temporary folder (core.pretrain.CHECKPOINT_DIR).
+Bundled checkpoints are made here, in a temporary folder (core.transfer.pretrain.CHECKPOINT_DIR).
 """
 import io
 import json
@@ -11,9 +11,10 @@ import zipfile
 
 import pytest
 
-from core import presets, st_cache
-from core import transfer_lesson as lesson
-from core.models import build_model
+from core.stack import presets
+from core import st_cache
+from core.transfer import lesson
+from core.stack.build import build_model
 from tests.app.conftest import follow
 
 PAGE = "app_pages/transfer.py"
@@ -25,7 +26,7 @@ TINY_WIDTH = 4  # the demo preset's width in these tests
 def checkpoints(tmp_path, monkeypatch):
     folder = tmp_path / "checkpoints"
     folder.mkdir()
-    monkeypatch.setattr("core.pretrain.CHECKPOINT_DIR", folder)
+    monkeypatch.setattr("core.transfer.pretrain.CHECKPOINT_DIR", folder)
     return folder
 
 
@@ -96,7 +97,7 @@ def write_bundled(folder, data: bytes, fingerprint: str) -> None:
     (folder / "extractor-w4.json").write_text(json.dumps({
         "fingerprint": fingerprint, "source": "synthetic", "width": TINY_WIDTH, "epochs": 3,
         "test_accuracy": 0.7, "date": "2026-01-01", "seed": 0,
-        "command": "python -m core.pretrain pretrain --width 4 --epochs 3"}))
+        "command": "python -m core.transfer.pretrain pretrain --width 4 --epochs 3"}))
 
 
 def test_a_bundled_extractor_for_another_dataset_is_explained(app, checkpoints, extractor_bytes):

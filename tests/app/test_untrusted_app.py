@@ -4,7 +4,7 @@ Nothing a user sends is rendered as HTML: Streamlit escapes HTML in Markdown unl
 `unsafe_allow_html=True`, alerts never render it, and no page passes user text to
 `st.html` or `unsafe_allow_html` (tests/core/test_untrusted_input.py::
 test_no_user_input_reaches_unsafe_html). Names from users' files are made plain before
-they are shown (core.checkpoints.printable, core.explore.safe_name); class names that
+they are shown (core.transfer.checkpoints.printable, core.data.explore.safe_name); class names that
 are markup are refused. A full disk or a cut-off download is explained, and what was in
 use stays in use. The cases themselves are tested in tests/core/test_untrusted_input.py
 and tests/core/test_faults.py; here, only what reaches the page.
@@ -14,7 +14,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from core import course_files, st_cache
+from core.data import course_files
+from core import st_cache
 from tests.app.test_data_explorer import upload as upload_course_files
 from tests.core import fake_cifar
 from tests.core.conftest import labels_csv, npy_bytes
@@ -89,7 +90,7 @@ def test_a_korean_link_opens_in_korean_without_a_message(app):
 def uploads_in(folder) -> list[str]:
     """The session folder's files but those its training runs write (job-N folders, the
     arms' copy of the extractor: other tests' runs share this AppTest session's folder)."""
-    from ui.transfer_arms import ARMS_FILE
+    from ui.transfer.arms import ARMS_FILE
 
     return sorted(p.name for p in folder.iterdir()
                   if not p.name.startswith("job-") and p.name != ARMS_FILE)
@@ -116,7 +117,7 @@ def test_course_upload_names_and_class_names_are_never_markup(app):
 @pytest.fixture
 def transfer(app, tmp_path, monkeypatch):
     (tmp_path / "checkpoints").mkdir()
-    monkeypatch.setattr("core.pretrain.CHECKPOINT_DIR", tmp_path / "checkpoints")
+    monkeypatch.setattr("core.transfer.pretrain.CHECKPOINT_DIR", tmp_path / "checkpoints")
     app.run()
     app.switch_page("app_pages/transfer.py").run()
     app.radio(key="transfer_source").set_value("upload").run()

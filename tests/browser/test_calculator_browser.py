@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core import presets, stack_url
+from core.stack import presets
+from core.calculator import link as stack_url
 from tests.browser.helpers import choose, no_error, settle, widget
 
 pytestmark = pytest.mark.browser

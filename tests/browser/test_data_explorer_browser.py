@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core.synthetic import FINE_TO_SUPER
+from core.data.synthetic import FINE_TO_SUPER
 from tests.browser.helpers import choose, widget
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ui.registry import LAB_STEPS
+from ui.steps import LAB_STEPS
 
 pytestmark = pytest.mark.browser
 

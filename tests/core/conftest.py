@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.course_files import COURSE_FILES
+from core.data.course_files import COURSE_FILES
 
 FINE_TO_SUPER = {"otter": "aquatic_mammals", "seal": "aquatic_mammals",
                  "fox": "medium_mammals", "mouse": "small_mammals"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cifar import MAMMALS, MEMBERS
+from core.data.cifar import MAMMALS, MEMBERS
 
 OTHER_SUPERS = [f"other_super_{i:02d}" for i in range(17)]  # 3 mammal + 17 = 20 superclasses
 COARSE_NAMES = sorted([*MAMMALS, *OTHER_SUPERS])

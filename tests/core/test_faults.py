@@ -8,9 +8,9 @@ the middle of a write, as a real full disk does. The worker's `model.save` is re
 by one that writes half an archive and then finds the disk full.
 
 Covered elsewhere: a download cut off into an empty folder
-(tests/core/test_cifar.py::test_interrupted_transfer_is_refused_and_leaves_no_file and
+(tests/core/data/test_cifar.py::test_interrupted_transfer_is_refused_and_leaves_no_file and
 tests/app/test_download.py::test_failed_download_keeps_the_dataset), Ctrl+C during it
-(tests/core/test_cifar.py::test_ctrl_c_during_download_leaves_no_partial_file); what the
+(tests/core/data/test_cifar.py::test_ctrl_c_during_download_leaves_no_partial_file); what the
 pages show: tests/app/test_untrusted_app.py.
 """
 import errno
@@ -22,14 +22,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import cifar, course_files, download, train_worker
-from core.course_files import COURSE_FILES, load_course_dir, load_files, write_course_files
-from core.dataset import DataError
+from core.data import cifar
+from core.data import course_files
+from core.data import download
+from core.training import worker as train_worker
+from core.data.course_files import COURSE_FILES, load_course_dir, load_files, write_course_files
+from core.data.dataset import DataError
 from core.i18n import error_message, translate
-from core.jobs import Job
+from core.training.job import Job
 from tests.core import fake_cifar
 
-from .conftest import npy_bytes
+from tests.core.conftest import npy_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -213,6 +216,6 @@ def test_a_full_disk_reaches_the_page_as_its_own_message(tmp_path):
 def test_the_training_pages_know_the_disk_full_code():
     """Codes outside JOB_ERRORS show the generic crash advice ("try other settings"),
     which is wrong for a full disk; both training pages read this list."""
-    from ui.train_live import JOB_ERRORS
+    from ui.training.live import JOB_ERRORS
 
     assert "disk_full" in JOB_ERRORS

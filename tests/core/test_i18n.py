@@ -2,7 +2,7 @@
 import re
 
 from core.i18n import LANGUAGES, error_message, missing_keys, table, translate
-from core.dataset import DataError
+from core.data.dataset import DataError
 
 PLACEHOLDER = re.compile(r"{(\w+)[^}]*}")
 

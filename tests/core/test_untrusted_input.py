@@ -1,28 +1,28 @@
 """Untrusted input (issue 7): one test per case of everything a user can send.
 
 Where a user sends something, and what checks it:
-  course files upload (ui/course_upload.py)   -> core.course_files.load_files
-  extractor upload (ui/transfer_saved.py)     -> core.checkpoints.inspect_keras
-  own image upload (ui/train_inspect.py)      -> core.inspect_model.decode_upload
-  ?stack= link (ui/calc_state.py)             -> core.stack_url.decode
+  course files upload (ui/explorer/upload.py)   -> core.data.course_files.load_files
+  extractor upload (ui/transfer/saved.py)     -> core.transfer.checkpoints.inspect_keras
+  own image upload (ui/training/look_inside.py)      -> core.training.look_inside.decode_upload
+  ?stack= link (ui/calculator/state.py)             -> core.calculator.link.decode
   ?lang= link (streamlit_app.py)              -> core.i18n.normalize_language
-  calculator text fields (ui/calc_editor.py, ui/calc_views.py) -> core.stack_edit.text_to_pair
-      and core.feature_map.parse_kernel; number inputs are bounded by their widgets.
+  calculator text fields (ui/calculator/editor.py, ui/calculator/views.py) -> core.calculator.edit.text_to_pair
+      and core.calculator.feature_map.parse_kernel; number inputs are bounded by their widgets.
 
 Cases covered well elsewhere, not repeated here:
-  pickled .npy with print(): tests/core/test_course_files.py::test_bad_file_gets_a_clear_message
-  a pickle renamed .npy: tests/core/test_course_files.py::test_pickle_file_renamed_to_npy_is_refused
+  pickled .npy with print(): tests/core/data/test_course_files.py::test_bad_file_gets_a_clear_message
+  a pickle renamed .npy: tests/core/data/test_course_files.py::test_pickle_file_renamed_to_npy_is_refused
   a real Keras Lambda model, a real .h5, a custom `module`, a `function` activation naming
-      os.system: tests/core/test_checkpoints.py (test_lambda_layer_is_refused, test_h5_is_refused,
+      os.system: tests/core/transfer/test_checkpoints.py (test_lambda_layer_is_refused, test_h5_is_refused,
       test_custom_object_is_refused, test_unsafe_deserialization_request_is_refused)
   Keras refuses a Lambda with safe_mode=True:
-      tests/core/test_inspect_model.py::test_models_load_in_safe_mode
+      tests/core/training/test_look_inside.py::test_models_load_in_safe_mode
   PNG headers claiming 6000^2 and 100000^2 pixels, GIF, text:
-      tests/core/test_inspect_model.py (test_decompression_bombs_are_refused_before_decoding, ...)
-  CIFAR pickles naming os.system, tar members named ../evil: tests/core/test_cifar.py
+      tests/core/training/test_look_inside.py (test_decompression_bombs_are_refused_before_decoding, ...)
+  CIFAR pickles naming os.system, tar members named ../evil: tests/core/data/test_cifar.py
       (test_unpickler_refuses_code_without_running_it, test_path_traversal_member_is_never_written)
   random and malformed ?stack= text:
-      tests/core/test_stack_url.py::test_malformed_links_raise_link_errors
+      tests/core/calculator/test_link.py::test_malformed_links_raise_link_errors
   the uploaded extractor is kept as uploaded-extractor.keras whatever its name:
       tests/app/test_transfer.py::
       test_a_good_upload_is_kept_under_a_fixed_name_and_survives_a_bad_one
@@ -44,15 +44,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import checkpoints, course_files, i18n, inspect_model, stack_url
-from core.checkpoints import CheckpointError, inspect_keras
-from core.course_files import load_files, read_images
-from core.dataset import DataError
-from core.explore import safe_name
+from core.transfer import checkpoints
+from core.data import course_files
+from core import i18n
+from core.training import look_inside as inspect_model
+from core.calculator import link as stack_url
+from core.transfer.checkpoints import CheckpointError, inspect_keras
+from core.data.course_files import load_files, read_images
+from core.data.dataset import DataError
+from core.data.explore import safe_name
 from core.i18n import error_message
 
-from .conftest import labels_csv, npy_bytes
-from .keras_archives import (CONV, LAMBDA, LOOKALIKE, OS_SYSTEM, REGISTERED, encrypted,
+from tests.core.conftest import labels_csv, npy_bytes
+from tests.core.keras_archives import (CONV, LAMBDA, LOOKALIKE, OS_SYSTEM, REGISTERED, encrypted,
                              keras_zip, model_config, unknown_method)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +143,7 @@ def test_unsafe_deserialization_is_refused_with_a_clear_message(layer, code):
 def test_checking_an_archive_never_imports_keras(tmp_path):
     """The check is plain JSON reading: nothing in the file can run, not even Keras."""
     (tmp_path / "evil.keras").write_bytes(keras_zip(model_config(LAMBDA, OS_SYSTEM)))
-    script = ("import sys; from core.checkpoints import inspect_keras, CheckpointError\n"
+    script = ("import sys; from core.transfer.checkpoints import inspect_keras, CheckpointError\n"
               f"data = open({str(tmp_path / 'evil.keras')!r}, 'rb').read()\n"
               "try: inspect_keras(data, 'evil.keras')\n"
               "except CheckpointError as err: print(err.code)\n"
@@ -233,7 +237,7 @@ def test_decompression_bomb_png_is_refused_without_decoding_it():
     finally:
         tracemalloc.stop()
     assert info.value.code == "too_many_pixels" and peak < 20 * 2**20
-    limit = f"{info.value.details['limit']:,}"  # as ui/train_inspect.py formats it
+    limit = f"{info.value.details['limit']:,}"  # as ui/training/look_inside.py formats it
     message = i18n.translate("train.upload.too_many_pixels", limit=limit)
     assert "25,000,000" in message
 

@@ -1,0 +1,80 @@
+"""From a layer list (see core.stack.spec) to a real Keras model, and to the code that builds it.
+
+`build_model` is what the training pages run; `keras_code` is the "show the Keras
+code" export, plain Keras a student can paste into a notebook. Both build exactly
+the stack that `core.stack.shapes.summarize` describes. TensorFlow and Keras are imported
+inside the functions, so importing this module stays cheap.
+"""
+from __future__ import annotations
+
+from core.stack.shapes import try_summarize
+from core.stack.spec import POOLING, compact_layer, normalize_input_shape, normalize_layer
+
+
+def layer_from_spec(spec: dict, index: int = 0):
+    """One Keras layer for one spec, every argument passed explicitly."""
+    import keras
+
+    full = normalize_layer(spec, index)
+    kwargs = {key: value for key, value in full.items() if key != "type"}
+    if full["type"] in POOLING and kwargs["strides"] is None:
+        kwargs["strides"] = kwargs["pool_size"]  # what Keras does with None
+    return getattr(keras.layers, full["type"])(**kwargs)
+
+
+def build_model(input_shape, layers: list[dict], name: str | None = None):
+    """A built keras.Sequential: Input(input_shape) then one layer per spec.
+
+    Raises core.stack.spec.ShapeError (with the failing layer's index) instead of Keras'
+    own error when the stack is impossible. Layer names are left to Keras.
+    """
+    import keras
+
+    rows, error = try_summarize(input_shape, layers)
+    if error is not None:
+        raise error
+    shape = normalize_input_shape(input_shape)
+    stack = [keras.Input(shape=shape)] + [layer_from_spec(s, i) for i, s in enumerate(layers)]
+    return keras.Sequential(stack, name=name)
+
+
+def _literal(value) -> str:
+    """A Python literal in the style of the Keras docs: "same", (3, 5), 0.5, True."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def layer_code(spec: dict, index: int = 0) -> str:
+    """`keras.layers.Conv2D(filters=64, kernel_size=3, strides=2, padding="same")`."""
+    compact = compact_layer(spec, index)
+    args = ", ".join(f"{key}={_literal(value)}" for key, value in compact.items()
+                     if key != "type")
+    return f"keras.layers.{compact['type']}({args})"
+
+
+def keras_code(input_shape, layers: list[dict], name: str | None = None) -> str:
+    """Readable Keras 3 code that builds the same model, with output shapes as comments.
+
+    Arguments are only the key ones (filters, kernel_size, units, ...) and those
+    that differ from Keras' defaults. For an impossible stack the failing line is
+    marked, and running the code raises Keras' own error there.
+    """
+    shape = normalize_input_shape(input_shape)
+    rows, error = try_summarize(shape, layers)
+    lines = [f"    {layer_code(spec, i)}," for i, spec in enumerate(layers)]
+    for row in rows:
+        lines[row.index] += f"  # {row.output_shape}"
+    if error is not None and error.layer_index >= 0:
+        lines[error.layer_index] += "  # Keras raises an error here"
+    model_name = "" if name is None else f", name={_literal(name)}"
+    return "\n".join([
+        "import keras",
+        "",
+        "model = keras.Sequential([",
+        f"    keras.Input(shape={shape}),",
+        *lines,
+        f"]{model_name})",
+        "model.summary()",
+        "",
+    ])

@@ -1,0 +1,46 @@
+"""The server limits glibc's malloc arenas (core/training/malloc.py), so its memory stays flat."""
+import subprocess
+import sys
+
+import pytest
+
+from core.training.malloc import limit_malloc_arenas
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_threads_share_two_arenas_once_limited():
+    """Threads allocating at once: without the limit each gets its own arena (glibc
+    counts them in malloc_info); with it, at most two exist."""
+    code = """
+import ctypes, sys, threading
+from core.training.malloc import limit_malloc_arenas
+if sys.argv[1] == "limit":
+    assert limit_malloc_arenas()
+barrier = threading.Barrier(8)
+def work():
+    barrier.wait()
+    blocks = [ctypes.create_string_buffer(1 << 16) for _ in range(50)]
+    barrier.wait()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+import os, tempfile
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+path = tempfile.mktemp()
+f = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(f))
+libc.fclose(ctypes.c_void_p(f))
+print(open(path).read().count("<heap nr="))
+"""
+    def arenas(mode):
+        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True,
+                             check=True)
+        return int(out.stdout.strip())
+
+    assert arenas("free") > 2
+    assert arenas("limit") <= 2
+
+
+def test_it_is_applied_once_and_says_so():
+    assert limit_malloc_arenas() == limit_malloc_arenas()

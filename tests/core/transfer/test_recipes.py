@@ -1,0 +1,73 @@
+"""Transfer-learning recipes in the worker: pretrain saves an extractor, frozen keeps it,
+fine-tuning unfreezes it with BatchNormalization kept in inference mode."""
+import numpy as np
+import pytest
+
+from core.training.manager import JobManager
+
+from tests.core.training.test_jobs import data_path, make_config, wait  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.slow
+
+EXTRACTOR = [
+    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same"},
+    {"type": "BatchNormalization"},
+    {"type": "Activation", "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 4},
+]
+
+
+@pytest.fixture(scope="module")
+def manager(tmp_path_factory):
+    manager = JobManager(max_running=1, warm=False, root=tmp_path_factory.mktemp("transfer"))
+    yield manager
+    manager.shutdown()
+
+
+def run(manager, data_path, recipe, seed=0, **transfer):
+    config = make_config(data_path, n_classes=3, epochs=2, layers=None, seed=seed, transfer=dict(
+        recipe=recipe, extractor_layers=EXTRACTOR, **transfer))
+    job = manager.submit("t", config)
+    wait(lambda: not job.active)
+    assert job.state == "done", job.error
+    return job
+
+
+def weights(path, name="extractor"):
+    import keras
+
+    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    layer = model if name is None else model.get_layer(name)
+    return [w.numpy() for w in layer.weights]
+
+
+@pytest.fixture(scope="module")
+def pretrained(manager, data_path):
+    job = run(manager, data_path, "pretrain")
+    assert (job.out_dir / "extractor.keras").is_file()
+    return job.out_dir / "extractor.keras"
+
+
+def test_frozen_extractor_does_not_change(manager, data_path, pretrained):
+    job = run(manager, data_path, "frozen", extractor_path=str(pretrained))
+    assert job.info["trainable"] == 8 * 8 * 4 * 3 + 3, "only the Dense(3) head on 8x8x4 trains"
+    before, after = weights(pretrained, None), weights(job.out_dir / "model.keras")
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_finetune_unfreezes_but_keeps_batchnorm_statistics(manager, data_path, pretrained):
+    job = run(manager, data_path, "finetune", extractor_path=str(pretrained), head_epochs=1,
+              finetune_learning_rate=1e-3)
+    assert job.info["unfreeze_epoch"] == 1 and job.info["trainable_after"] > job.info["trainable"]
+    before = weights(pretrained, None)
+    after = weights(job.out_dir / "model.keras")
+    kernel_changed = not np.array_equal(before[0], after[0])
+    moving_mean_same = np.array_equal(before[4], after[4])  # BN: gamma, beta, mean, var
+    assert kernel_changed and moving_mean_same
+
+
+def test_scratch_has_fresh_weights(manager, data_path, pretrained):
+    # Same data as the pretraining here, so another seed: with seed 0 scratch *is* pretrain.
+    job = run(manager, data_path, "scratch", seed=1)
+    assert job.info["trainable"] > 3 * 64 * 3
+    assert not np.array_equal(weights(pretrained, None)[0], weights(job.out_dir / "model.keras")[0])

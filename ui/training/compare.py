@@ -1,0 +1,61 @@
+"""Compare this session's runs: any of them overlaid on one chart, smoothed like TensorBoard."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.training import evaluation
+from core.training import figures as train_figures
+from ui.training.runs import run_label
+
+METRICS = ("batch_loss", "loss", "val_loss", "accuracy", "val_accuracy")  # what can be overlaid
+DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
+
+
+def _series(snapshot: dict, metric: str):
+    """(x, y) of one run for a metric: per batch against fractional epochs, else per epoch."""
+    if metric == "batch_loss":
+        frame = evaluation.batches_frame(snapshot["batches"], snapshot["info"].get("steps", 0))
+        return frame["epoch"], frame["loss"]
+    frame = evaluation.epochs_frame(snapshot["epochs"])
+    scale = 100 if "accuracy" in metric else 1
+    return frame["epoch"], frame[metric] * scale
+
+
+def _short_name(snapshot: dict, t) -> str:
+    config = snapshot["config"]
+    return (f"#{snapshot['id']} {t('train.model.' + config['model'])}, "
+            f"{t('train.target.' + config['target'])}")
+
+
+def compare_ui(snapshots: list[dict], t) -> None:
+    runs = [s for s in snapshots if s["batches"]]
+    if len(runs) < 1:
+        st.caption(t("train.compare.empty"))
+        return
+    by_id = {s["id"]: s for s in runs}
+    state = st.session_state
+    known = state.get("train_compare_known", [])  # runs offered before: new ones join in
+    state["train_compare_runs"] = ([i for i in state.get("train_compare_runs", []) if i in by_id]
+                                   + [i for i in by_id if i not in known])
+    state["train_compare_known"] = list(by_id)
+    cols = st.columns([3, 2])
+    ids = cols[0].multiselect(t("train.compare.runs"), list(by_id), key="train_compare_runs",
+                              format_func=lambda i: run_label(by_id[i], t))
+    metric = cols[1].selectbox(t("train.compare.metric"), METRICS, key="train_compare_metric",
+                               format_func=lambda m: t(f"train.metric.{m}"))
+    cols = st.columns([3, 2], vertical_alignment="bottom")
+    st.session_state.setdefault("train_smoothing", DEFAULT_SMOOTHING)
+    smoothing = cols[0].slider(t("train.compare.smoothing"), 0.0, 0.99, step=0.01,
+                               key="train_smoothing", help=t("train.compare.smoothing.help"))
+    st.session_state.setdefault("train_smoothed", True)
+    smoothed = cols[1].toggle(t("train.compare.smoothed"), key="train_smoothed")
+    series = [(_short_name(by_id[i], t), *_series(by_id[i], metric)) for i in ids]
+    series = [(name, x, y) for name, x, y in series if y.notna().any()]
+    if not series:
+        st.info(t("train.compare.no_data"))
+        return
+    unit = t("train.axis.accuracy") if "accuracy" in metric else t("train.axis.loss")
+    st.plotly_chart(train_figures.overlay_figure(series, {"x": t("train.axis.epoch"), "y": unit},
+                                                 smoothing=smoothing, smoothed=smoothed),
+                    key="train_compare_chart")
+    st.caption(t("train.compare.notice"))

@@ -1,0 +1,222 @@
+"""Steps 4 and 5: a new Dense head on the extractor, and the three arms compared.
+
+The arms are three queued jobs of the training engine; `arms_live` redraws their
+progress and their validation curves on shared axes in an `st.fragment` while any of
+them runs (as ui.training.live does for one run). The numbers and sentences come from
+core.transfer.lesson.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import streamlit as st
+
+from core.training import evaluation
+from core import st_cache
+from core.training import figures as train_figures
+from core.transfer import lesson
+from core.training.arrays import export_arrays
+from core.training.job import ACTIVE
+from core.st_cache import job_manager, language
+from core.training.progress import clock, progress
+from ui.transfer import state
+from ui.training.live import JOB_ERRORS, poll_every
+
+ARMS_FILE = "arms-extractor.keras"  # the extractor the arms load, copied at submit time
+HEAD_CODE = '''import keras
+
+extractor = keras.saving.load_model("extractor.keras", safe_mode=True)  # from the file
+extractor.trainable = False  # frozen: only the new head learns
+inputs = keras.Input(shape=(32, 32, 3))
+features = extractor(inputs, training=False)
+outputs = keras.layers.Dense({n}, activation="softmax")(keras.layers.Flatten()(features))
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_fine, batch_size=200, epochs={head})  # y_fine: the {n} fine classes
+
+# fine-tuning: unfreeze the convolutions, keep BatchNormalization frozen, recompile
+extractor.trainable = True
+for layer in extractor.layers:
+    if isinstance(layer, keras.layers.BatchNormalization):
+        layer.trainable = False
+model.compile(optimizer=keras.optimizers.Adam({lr}),
+              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_fine, batch_size=200, epochs={epochs}, initial_epoch={head})
+'''
+
+
+def head_ui(chosen: state.Extractor | None, n_classes: int, settings, t) -> None:
+    """Step 4: what trains in each arm, counted before anything runs."""
+    st.markdown(t("transfer.step4.why", n=n_classes))
+    if chosen is None:
+        st.caption(t("transfer.source.missing"))
+        return
+    params = lesson.recipe_params(chosen.info.layers, n_classes)
+    rows = [(t("transfer.arm.scratch"), t("transfer.trains.scratch"), f"{params.scratch:,}"),
+            (t("transfer.arm.frozen"), t("transfer.trains.frozen"), f"{params.frozen:,}"),
+            (t("transfer.arm.finetune"), t("transfer.trains.finetune", head=settings.head_epochs),
+             f"{params.frozen:,} → {params.finetune:,}")]
+    frame = pd.DataFrame(rows, columns=[t("transfer.col.arm"), t("transfer.col.trains"),
+                                        t("transfer.col.trainable")])
+    st.table(frame.set_index(t("transfer.col.arm")))  # a static table: long cells wrap
+    st.caption(t("transfer.step4.notice", extractor=f"{params.extractor:,}", head=f"{params.head:,}"))
+    with st.expander(t("transfer.code"), icon=":material/code:"):
+        st.code(HEAD_CODE.format(n=n_classes, head=settings.head_epochs, epochs=settings.epochs,
+                                 lr=f"{settings.finetune_learning_rate:g}"), language="python")
+
+
+def start_arms(chosen: state.Extractor, dataset, settings, t) -> None:
+    manager = job_manager()
+    with st.spinner(t("train.exporting")):
+        data_path = export_arrays(dataset, "fine", manager.root)
+    # A copy of its own: a new upload while the arms wait in the queue changes nothing.
+    extractor = state.session_dir() / ARMS_FILE
+    shutil.copyfile(chosen.path, extractor)
+    configs = lesson.arm_jobs(settings, str(data_path), str(extractor), chosen.info.layers,
+                              dataset.fine_classes)
+    for arm, config in configs.items():
+        config.update(data_fingerprint=st_cache.fingerprint(dataset), source=chosen.source)
+        state.remember(arm, manager.submit(st_cache.session_id(), config, group="transfer"))
+
+
+def _stop_all(jobs: list) -> None:
+    for job in jobs:
+        if job.active:
+            job_manager().stop(job)
+
+
+def _status_text(job, snapshot: dict, t) -> tuple[float, str]:
+    where = progress(snapshot)
+    state_ = snapshot["state"]
+    if state_ == "queued":
+        position = job_manager().queue_position(job) or 1
+        return 0.0, t("transfer.arm.queued", ahead=len(job_manager().running()) + position - 1)
+    if state_ in ACTIVE and not where.steps:
+        return 0.0, t(f"train.phase.{snapshot['phase']}") if snapshot["phase"] in (
+            "importing", "preparing") else t("train.progress.waiting", elapsed=clock(where.elapsed))
+    if state_ in ACTIVE:
+        rate = f"{where.images_per_s:,.0f}" if where.images_per_s else "?"
+        return where.fraction, t("train.progress.text", epoch=where.epoch, epochs=where.epochs,
+                                 step=where.step, steps=where.steps, rate=rate,
+                                 elapsed=clock(where.elapsed), left=clock(where.left))
+    if state_ == "done":
+        return 1.0, t("transfer.arm.done", accuracy=100 * snapshot["result"]["test_accuracy"],
+                      elapsed=clock(where.elapsed))
+    if state_ == "stopped" and snapshot["result"]:
+        return where.fraction, t("transfer.arm.stopped", epochs=len(snapshot["epochs"]))
+    code = (snapshot["error"] or {}).get("code", "crash")
+    return where.fraction, t(f"train.job_error.{code if code in JOB_ERRORS else 'crash'}",
+                             message=(snapshot["error"] or {}).get("message", ""),
+                             learning_rate=f"{snapshot['config']['learning_rate']:g}")
+
+
+def _chart(snapshots: dict, target: float, t) -> None:
+    """Validation accuracy and loss per epoch, every arm on the same axes."""
+    epochs = max(s["config"]["epochs"] for s in snapshots.values())
+    names = {arm: t(f"transfer.arm.{arm}") for arm in snapshots}
+    frames = {arm: evaluation.epochs_frame(lesson.full_epochs(s["epochs"]))
+              for arm, s in snapshots.items()}
+    left, right = st.columns(2)
+    for column, metric, scale in ((left, "val_accuracy", 100), (right, "val_loss", 1)):
+        runs = [(names[arm], f["epoch"], f[metric] * scale) for arm, f in frames.items()]
+        unit = t("train.axis.accuracy") if scale == 100 else t("train.axis.loss")
+        fig = train_figures.overlay_figure(runs, {"x": t("train.axis.epoch"), "y": unit},
+                                           smoothed=False)
+        fig.update_xaxes(range=[0.5, epochs + 0.5], dtick=1 if epochs <= 20 else None)
+        if scale == 100:
+            fig.update_yaxes(range=[0, 100])
+            fig.add_hline(y=100 * target, line_dash="dot", line_color="grey",
+                          annotation_text=t("transfer.chart.target", target=f"{100 * target:.0f}"))
+        else:
+            fig.update_yaxes(rangemode="tozero")
+        finetune = snapshots.get("finetune")
+        head = finetune and finetune["config"]["transfer"].get("head_epochs")
+        if head and head < finetune["config"]["epochs"]:
+            fig.add_vline(x=head + 0.5, line_dash="dash", line_color="grey",
+                          annotation_text=t("transfer.chart.unfreeze"))
+        column.markdown(f"**{t(f'transfer.chart.{metric}')}**")
+        column.plotly_chart(fig, key=f"transfer_chart_{metric}")
+
+
+def arms_live(arm_jobs: dict, target: float, t) -> None:
+    """Each arm's progress and the shared chart, redrawn while any arm is active."""
+    every = poll_every([job.state for job in arm_jobs.values()])
+
+    @st.fragment(run_every=every)
+    def panel():
+        snapshots = {arm: arm_jobs[arm].snapshot() for arm in lesson.ARMS if arm in arm_jobs}
+        if every is not None and poll_every([s["state"] for s in snapshots.values()]) != every:
+            st.rerun()  # the whole page: the results table and the buttons, or a faster redraw
+        for arm, snapshot in snapshots.items():
+            fraction, text = _status_text(arm_jobs[arm], snapshot, t)
+            st.progress(fraction, text=f"**{t(f'transfer.arm.{arm}')}** · {text}")
+        if any(s["state"] in ("queued", "starting", "running") for s in snapshots.values()):
+            st.button(t("transfer.stop"), key="transfer_stop", icon=":material/stop:",
+                      on_click=_stop_all, args=(list(arm_jobs.values()),))
+        if any(s["epochs"] for s in snapshots.values()):
+            _chart(snapshots, target, t)
+
+    panel()
+
+
+def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
+    """The table and the generated sentences, once every arm has ended."""
+    snapshots = {arm: job.snapshot() for arm, job in arm_jobs.items()}
+    results = lesson.compare(snapshots, target)
+    rows = [{
+        "arm": t(f"transfer.arm.{arm}"),
+        "test": None if r.test_accuracy is None else 100 * r.test_accuracy,
+        "best": r.best_epoch, "best_val": None if r.best_val_accuracy is None
+        else 100 * r.best_val_accuracy,
+        "to_target": t("transfer.not_reached") if r.epochs_to_target is None
+        else str(r.epochs_to_target), "seconds": r.seconds,
+        "trainable": (f"{r.trainable:,}" if r.trainable is not None else "")
+        + (f" → {r.trainable_after:,}" if r.trainable_after else "")}
+        for arm, r in results.items()]
+    number = lambda key, fmt: st.column_config.NumberColumn(t(f"transfer.col.{key}"), format=fmt)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="transfer_results", column_config={
+        "arm": t("transfer.col.arm"), "test": number("test", "%.1f%%"),
+        "best": number("best", "%d"), "best_val": number("best_val", "%.1f%%"),
+        "to_target": st.column_config.TextColumn(
+            t("transfer.col.to_target", target=f"{100 * target:.0f}")),
+        "seconds": number("seconds", "%.1f s"), "trainable": t("transfer.col.trainable")})
+    epochs = max(s["config"]["epochs"] for s in snapshots.values())
+    st.success("\n\n".join(lesson.summary(results, target, epochs, language())),
+               icon=":material/insights:")
+    try:
+        common = lesson.shared([s["config"] for s in snapshots.values()])
+        images = snapshots[next(iter(snapshots))]["info"].get("train_size", "?")
+        st.caption(t("transfer.fair", images=images, seed=common["seed"],
+                     epochs=common["epochs"], batch_size=common["batch_size"],
+                     learning_rate=f"{common['learning_rate']:g}"))
+    except ValueError:
+        st.warning(t("transfer.unfair"), icon=":material/warning:")
+    reused = next(iter(arm_jobs.values())).config.get("source")
+    if reused == "pretrained" and pretrain_job is not None and pretrain_job.epochs:
+        st.caption(t("transfer.pretrain_cost", seconds=f"{pretrain_job.epochs[-1]['t']:.0f}"))
+
+
+def compare_ui(chosen, dataset, settings, lesson_jobs: dict, t) -> None:
+    """Step 5: the target, the button, the live arms, then the table and sentences."""
+    st.markdown(t("transfer.step5.why"))
+    if dataset.synthetic:
+        st.caption(t("transfer.expect.synthetic", **{
+            arm: f"{100 * value:.0f}" for arm, value in lesson.EXPECTED_SYNTHETIC.items()}))
+    st.session_state.setdefault("transfer_target", int(100 * lesson.DEFAULTS["target"]))
+    target = st.slider(t("transfer.target"), 5, 95, step=5, key="transfer_target",
+                       format="%d%%", help=t("transfer.target.help")) / 100
+    busy = state.busy(lesson_jobs)
+    if st.button(t("transfer.compare.start"), key="transfer_compare", type="primary",
+                 icon=":material/play_arrow:", disabled=busy or chosen is None):
+        start_arms(chosen, dataset, settings, t)
+        st.rerun()
+    arm_jobs = {arm: lesson_jobs[arm] for arm in lesson.ARMS if arm in lesson_jobs}
+    if not arm_jobs:
+        st.caption(t("transfer.compare.none"))
+        return
+    source = next(iter(arm_jobs.values())).config.get("source", "pretrained")
+    st.caption(t("transfer.compare.source", source=t(f"transfer.source.{source}.short")))
+    arms_live(arm_jobs, target, t)
+    if not busy:  # as the buttons saw it; an arm ending now reruns the page from the fragment
+        results_ui(arm_jobs, lesson_jobs.get("pretrain"), target, t)
