@@ -1,22 +1,15 @@
 """Training: the lab's section 2. Train the notebook's CNNs (or the calculator's stack), watch
 the loss fall live, stop, evaluate, compare runs, and look inside the trained model.
 
-Widgets and layout only. Jobs run in worker processes (core.training.job, core.training.manager);
-settings are checked by core.training.plan; the views live in ui/train_*.py. TensorFlow
-is imported in this server only when the student switches on "look inside".
+Widgets and layout only. Jobs run in worker processes (core.training.manager); settings
+are checked by core.training.plan; the views live in ui/training/. TensorFlow is imported
+in this server only when the student switches on "look inside".
 """
 import streamlit as st
 
 from core import st_cache
-from core.training.arrays import export_arrays
-from core.training.job import ACTIVE
-from ui import lost_runs
-from ui.training import compare as train_compare
-from ui.training import look_inside as train_inspect
-from ui.training import live as train_live
-from ui.training import results as train_results
-from ui.training import runs as train_runs
-from ui.training import setup as train_setup
+from ui import jobs, lost_runs
+from ui.training import compare, live, look_inside, results, runs, setup
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()
@@ -27,10 +20,10 @@ if "train_visited" not in state:  # first visit: a worker starts importing Tenso
     state["train_visited"] = True
     manager.prewarm()
 
-train_runs.relabel_after_language_switch()
-jobs = train_runs.session_jobs()
-snapshots = [job.snapshot() for job in jobs]
-latest = jobs[-1] if jobs else None
+runs.relabel_after_language_switch()
+mine = runs.session_jobs()
+snapshots = [job.snapshot() for job in mine]
+latest = mine[-1] if mine else None
 busy = latest is not None and latest.active
 
 st.title(t("train.title"))
@@ -44,25 +37,12 @@ with st.expander(t("train.concepts"), icon=":material/school:"):
 # ---- 1. Choose ---------------------------------------------------------------------------
 st.header(t("train.choose"))
 st.markdown(t("train.choose.why"))
-stack = state.get(train_setup.STACK_KEY)
-settings = train_setup.settings_ui(t, stack)
-plan = train_setup.plan_ui(settings, len(dataset.x_train), stack, t)
-
-
-def start(plan) -> None:
-    """Write the data for the worker (once per dataset and target) and queue the job."""
-    target = plan.config["target"]
-    with st.spinner(t("train.exporting")):
-        data_path = export_arrays(dataset, target, manager.root)
-    config = dict(plan.config, data_path=str(data_path),
-                  class_names=list(dataset.classes(target)),
-                  data_fingerprint=st_cache.fingerprint(dataset))
-    train_runs.remember(manager.submit(st_cache.session_id(), config))
-
-
+stack = state.get(setup.STACK_KEY)
+choices = setup.settings_ui(t, stack)
+plan = setup.plan_ui(choices, len(dataset.x_train), stack, t)
 if st.button(t("train.start"), key="train_start", type="primary", icon=":material/play_arrow:",
              disabled=plan is None or busy):
-    start(plan)
+    runs.remember(jobs.submit(dataset, plan.settings, "train", t))
     st.rerun()
 if busy:
     st.caption(t("train.one_at_a_time"))
@@ -73,22 +53,22 @@ st.markdown(t("train.live.why"))
 if latest is None:
     st.caption(t("train.no_runs"))
 else:
-    train_live.live(latest, t)
+    live.live(latest, t)
 
 # ---- 3. Compare the runs that have ended ---------------------------------------------------
-ended = [s for s in snapshots if s["state"] not in ACTIVE]
+ended = [s for s in snapshots if not s.active]
 if ended:
     st.header(t("train.compare"))
     st.markdown(t("train.compare.why"))
-    train_compare.compare_ui(ended, t)
+    compare.compare_ui(ended, t)
 
 # ---- 4. Evaluate, 5. look inside -----------------------------------------------------------
-finished = [s for s in ended if train_runs.has_outputs(s)]
+finished = [s for s in ended if runs.has_outputs(s)]
 if finished:
     st.header(t("train.results"))
     st.markdown(t("train.results.why"))
-    chosen = train_runs.pick_run(finished, "train_run", t)
-    same_data = chosen["config"].get("data_fingerprint") == st_cache.fingerprint(dataset)
-    train_results.evaluation_ui(chosen, dataset, same_data, t)
+    chosen = runs.pick_run(finished, "train_run", t)
+    same_data = chosen.config.data.fingerprint == st_cache.fingerprint(dataset)
+    results.evaluation_ui(chosen, dataset, same_data, t)
     st.header(t("train.inspect"))
-    train_inspect.inspect_ui(chosen, dataset, same_data, t)
+    look_inside.inspect_ui(chosen, dataset, same_data, t)

@@ -15,31 +15,26 @@ the constants core/training/plan.py uses.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 from core.stack import presets
 from core.stack import shapes
 from core.data import synthetic
-from core.training.arrays import export_arrays
 from core.training.manager import JobManager
+from benchmarks.jobs import run, stack_settings
 
 RUNS = (("stride", 200), ("stride_pool_fixed", 200), ("super_model", 200), ("stride", 10))
 
 
-def measure(manager: JobManager, data_path, preset_id: str, images: int, batch_size: int):
+def measure(manager: JobManager, dataset, preset_id: str, images: int, batch_size: int):
     input_shape, layers = presets.preset(preset_id)
     images = images if batch_size >= 100 else images // 4  # small batches: fewer images
-    job = manager.submit("benchmark", dict(
-        input_shape=list(input_shape), layers=layers, epochs=2, batch_size=batch_size,
-        optimizer="adam", learning_rate=0.001, validation_split=0.0, seed=0,
-        data_path=str(data_path), max_train=images, max_test=100))
-    while job.active:
-        time.sleep(0.2)
-    epochs = job.snapshot()["epochs"]
-    assert job.state == "done" and len(epochs) == 2, job.error
-    seconds = epochs[1]["t"] - epochs[0]["t"]  # the second epoch alone
+    job = run(manager, dataset, stack_settings(layers, batch_size=batch_size,
+                                               validation_split=0.0, max_train=images,
+                                               max_test=100))
+    epochs = job.snapshot().epochs
+    seconds = epochs[1].t - epochs[0].t  # the second epoch alone
     macs = shapes.totals(shapes.summarize(input_shape, layers)).macs
     return macs, images, -(-images // batch_size), seconds
 
@@ -49,8 +44,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2000)
     args = parser.parse_args()
     manager = JobManager(max_running=1, warm=False)
-    data_path = export_arrays(synthetic.generate(0), "super", manager.root)
-    rows = [(name, batch, *measure(manager, data_path, name, args.images, batch))
+    dataset = synthetic.generate(0)
+    rows = [(name, batch, *measure(manager, dataset, name, args.images, batch))
             for name, batch in RUNS]
     manager.shutdown()
     print("| model | batch | forward MACs per image | images | seconds per epoch | images/s |")

@@ -22,8 +22,10 @@ import psutil
 from benchmarks.train_throughput import PeakMemory
 from core.stack import presets
 from core.data import synthetic
-from core.training.arrays import export_arrays
+from core.training.arrays import job_config
+from core.training.contract import JobState
 from core.training.manager import JobManager
+from benchmarks.jobs import stack_settings
 
 GOAL_MB = 1536  # issue 5: server and worker together under 1.5 GB
 
@@ -37,19 +39,17 @@ def main() -> None:
 
     dataset = synthetic.generate(0)
     manager = JobManager(max_running=1, warm=False)
-    data_path = export_arrays(dataset, "super", manager.root)
+    config = job_config(dataset, stack_settings(
+        presets.super_model(), epochs=args.epochs, max_train=args.images, max_test=500),
+        manager.root)
     me = psutil.Process(os.getpid())
     before = me.memory_info().rss
     memory = PeakMemory()
-    config = dict(input_shape=[32, 32, 3], layers=presets.super_model(), epochs=args.epochs,
-                  batch_size=200, optimizer="adam", learning_rate=1e-3, validation_split=0.1,
-                  seed=0, data_path=str(data_path), target="super", max_train=args.images,
-                  max_test=500)
     job = manager.submit("memory", config)
     while job.active:
         time.sleep(0.2)
     memory.stop.set()
-    assert job.state == "done", job.error
+    assert job.state == JobState.DONE, job.error
     time.sleep(2)
     after = me.memory_info().rss
     manager.shutdown()

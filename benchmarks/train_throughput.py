@@ -26,6 +26,7 @@ from core.stack import presets
 from core.data import synthetic
 from core.training.arrays import export_arrays
 from core.training.manager import JobManager
+from benchmarks.jobs import run, stack_settings
 
 VALIDATION_SPLIT = 0.1  # as the training page's default
 
@@ -52,18 +53,14 @@ def plain_keras(x, y, layers, epochs: int, batch_size: int, seed: int) -> float:
     return len(x_train) * (epochs - 1) / (ends[-1] - ends[0])
 
 
-def ours(manager: JobManager, data_path, layers, epochs: int, batch_size: int, seed: int):
+def ours(manager: JobManager, dataset, layers, epochs: int, batch_size: int, seed: int):
     """Images per second of the job engine on epochs 2..N, and the job."""
-    config = dict(input_shape=[32, 32, 3], layers=layers, epochs=epochs, batch_size=batch_size,
-                  optimizer="adam", learning_rate=1e-3, validation_split=VALIDATION_SPLIT,
-                  seed=seed, data_path=str(data_path), target="super")
-    job = manager.submit("bench", config)
-    while job.active:
-        time.sleep(0.2)
-    assert job.state == "done", job.error
+    job = run(manager, dataset, stack_settings(
+        layers, epochs=epochs, batch_size=batch_size, validation_split=VALIDATION_SPLIT,
+        seed=seed))
     record = job.snapshot()
-    ends = [e["t"] for e in record["epochs"]]
-    return record["info"]["train_size"] * (epochs - 1) / (ends[-1] - ends[0]), job
+    ends = [e.t for e in record.epochs]
+    return record.start.train_size * (epochs - 1) / (ends[-1] - ends[0]), job
 
 
 class PeakMemory:
@@ -109,7 +106,7 @@ def main() -> None:
         manager.prewarm()
         plain_rates.append(plain_keras(x, y, layers, args.epochs, args.batch_size, round_))
         memory = PeakMemory()
-        rate, job = ours(manager, data_path, layers, args.epochs, args.batch_size, round_)
+        rate, job = ours(manager, dataset, layers, args.epochs, args.batch_size, round_)
         memory.stop.set()
         our_rates.append(rate)
         print(f"round {round_ + 1}: plain {plain_rates[-1]:.0f} img/s, ours {rate:.0f} img/s, "

@@ -22,21 +22,15 @@ import os
 import resource
 import time
 
-from core.transfer import pretrain as pretrain_module
-from core.transfer import lesson
-from core.transfer.checkpoints import inspect_keras
-from core.training.arrays import export_arrays
-from core.training.manager import JobManager
+from benchmarks.jobs import wait
 from core.data.sources import load_default
+from core.training.arrays import job_config
+from core.training.manager import JobManager
+from core.transfer import compare, lesson
+from core.transfer import pretrain as pretrain_module
+from core.transfer.checkpoints import inspect_keras
 
 BUDGET_S = 180  # the issue: the demo lesson must finish in under 3 minutes on 2 cores
-
-
-def wait(jobs) -> None:
-    while any(job.active for job in jobs):
-        time.sleep(0.2)
-    for job in jobs:
-        assert job.state == "done", (job.config.get("arm"), job.error)
 
 
 def wait_warm(manager: JobManager, timeout: float = 120) -> None:
@@ -83,8 +77,7 @@ def arguments():
 
 def run_lesson(manager: JobManager, dataset, settings, bundled: bool):
     """(pretraining job or None, arm -> job, seconds from the first click to the last end)."""
-    supers = export_arrays(dataset, "super", manager.root)
-    fines = export_arrays(dataset, "fine", manager.root)
+    submit = lambda run: manager.submit("demo", job_config(dataset, run, manager.root))
     wait_warm(manager)
     start = time.perf_counter()
     pretrain = None
@@ -95,18 +88,18 @@ def run_lesson(manager: JobManager, dataset, settings, bundled: bool):
         extractor = matching[0][0]
         print(f"bundled: {extractor.name} {matching[0][1]}")
     else:
-        pretrain = manager.submit("demo", lesson.pretrain_job(settings, str(supers)))
+        pretrain = submit(lesson.pretrain_job(settings))
         wait([pretrain])
         extractor = pretrain.out_dir / "extractor.keras"
     layers = inspect_keras(extractor.read_bytes(), extractor.name).layers
-    configs = lesson.arm_jobs(settings, str(fines), str(extractor), layers, dataset.fine_classes)
-    arms = {arm: manager.submit("demo", config) for arm, config in configs.items()}
+    runs = lesson.arm_jobs(settings, str(extractor), layers, len(dataset.fine_classes))
+    arms = {arm: submit(run) for arm, run in runs.items()}
     wait(arms.values())
     return pretrain, arms, time.perf_counter() - start
 
 
 def report(settings, pretrain, arms, total: float, load_before: float, target: float) -> None:
-    results = lesson.compare({arm: job.snapshot() for arm, job in arms.items()}, target)
+    results = compare.compare({arm: job.snapshot() for arm, job in arms.items()}, target)
     pretraining = (f"pretraining {settings.pretrain_epochs} epochs" if pretrain is not None
                    else "the bundled extractor")
     print(f"\nwidth {settings.width}, {pretraining}, arms "
@@ -118,16 +111,16 @@ def report(settings, pretrain, arms, total: float, load_before: float, target: f
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     if pretrain is not None:
         snap = pretrain.snapshot()
-        print(f"| pretrain (superclasses) | {snap['result']['test_accuracy']:.1%} | "
-              f"{lesson.best_epoch(snap['epochs'])} | - | {snap['epochs'][-1]['t']:.1f} | "
-              f"{snap['ended'] - snap['created']:.1f} | {snap['info']['trainable']:,} |")
+        print(f"| pretrain (superclasses) | {snap.test_accuracy:.1%} | "
+              f"{compare.best_epoch(snap.epochs)} | - | {snap.epochs[-1].t:.1f} | "
+              f"{snap.ended - snap.created:.1f} | {snap.start.trainable:,} |")
     for arm, result in results.items():
         job = arms[arm].snapshot()
         trainable = f"{result.trainable:,}" + (f" → {result.trainable_after:,}"
                                                if result.trainable_after else "")
         print(f"| {arm} | {result.test_accuracy:.1%} | {result.best_epoch} | "
               f"{result.epochs_to_target or '-'} | {result.seconds:.1f} | "
-              f"{job['ended'] - job['created']:.1f} | {trainable} |")
+              f"{job.ended - job.created:.1f} | {trainable} |")
     verdict = "within" if total < BUDGET_S else "OVER"
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every worker, retired and waited for
     cpu = usage.ru_utime + usage.ru_stime
@@ -135,7 +128,7 @@ def report(settings, pretrain, arms, total: float, load_before: float, target: f
           f"before/after {load_before:.1f}/{os.getloadavg()[0]:.1f}")
     print(f"CPU time of the workers (import included): {cpu:.0f} s, so at least "
           f"{cpu / 2:.0f} s of wall time on 2 idle cores")
-    for sentence in lesson.summary(results, target, settings.epochs):
+    for sentence in compare.summary(results, target, settings.epochs):
         print(sentence)
 
 

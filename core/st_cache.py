@@ -19,7 +19,7 @@ from core.data.summary import DataSummary
 if TYPE_CHECKING:  # numpy and pandas load with the data, not on a cold start's first page
     from core.data.dataset import Dataset
 
-UPLOAD_KEY = "dataset_upload"  # session_state key of a user's own uploaded dataset
+DATASET_UPLOAD_KEY = "dataset_upload"  # session_state key of a user's own uploaded dataset
 
 
 _DEFAULT: dict[str, Future] = {}  # "data" -> the default dataset, loading or loaded
@@ -65,7 +65,7 @@ def reload_default_data() -> None:
 
 def active_dataset() -> Dataset:
     """This session's dataset: its own upload if it made one, else the app-wide default."""
-    return st.session_state.get(UPLOAD_KEY) or default_data().dataset
+    return st.session_state.get(DATASET_UPLOAD_KEY) or default_data().dataset
 
 
 _SUMMARIES: "weakref.WeakKeyDictionary[Dataset, DataSummary]" = weakref.WeakKeyDictionary()
@@ -74,7 +74,7 @@ _SUMMARIES: "weakref.WeakKeyDictionary[Dataset, DataSummary]" = weakref.WeakKeyD
 def data_summary() -> DataSummary:
     """What the sidebar and the home page show about this session's dataset. On a cold
     server it is known before the synthetic set is made, so they never wait for it."""
-    dataset, problem = st.session_state.get(UPLOAD_KEY), None
+    dataset, problem = st.session_state.get(DATASET_UPLOAD_KEY), None
     if dataset is None:
         loading = _default_loading(start=False)
         if loading is None or not loading.done():
@@ -118,9 +118,9 @@ def fingerprint(dataset: Dataset) -> str:
 def set_upload(dataset: Dataset | None) -> None:
     """Switch this session to a validated uploaded dataset, or back to the default (None)."""
     if dataset is None:
-        st.session_state.pop(UPLOAD_KEY, None)
+        st.session_state.pop(DATASET_UPLOAD_KEY, None)
     else:
-        st.session_state[UPLOAD_KEY] = dataset
+        st.session_state[DATASET_UPLOAD_KEY] = dataset
 
 
 # Keyed by the fingerprint (plus the arguments); the Dataset itself is not hashed

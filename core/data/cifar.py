@@ -6,14 +6,12 @@ the 3 mammal superclasses in the files' own order, and writes them as the course
 files plus `10_source.json`, which says where they came from. The pickles are loaded by
 an unpickler that only rebuilds numpy arrays: nothing in the file can run code.
 
-    python -m core.data.cifar prepare [--data-dir data] [--url URL] [--md5 MD5]
+    python -m core prepare-cifar [--data-dir data] [--url URL] [--md5 MD5]
 """
 from __future__ import annotations
 
-import argparse
 import json
 import pickle
-import sys
 import tarfile
 import zlib
 from datetime import datetime, timezone
@@ -24,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from core import config
-from core.data.course_files import COURSE_FILES, write_course_files
+from core.data.course_files import write_course_files
 from core.data.dataset import DataError, Dataset
-from core.data.download import Progress, download, text_progress
+from core.data.download import Progress, download
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"  # python version
 OFFICIAL_MD5 = "eb9058c3a382ffc7106e4002c42a8d85"  # published beside the link
@@ -231,48 +229,3 @@ def read_provenance(data_dir: Path) -> Optional[dict]:
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m core.data.cifar",
-        description="Download CIFAR-100 (python version) and write its 15 mammal classes "
-                    "as the course files 10_train.npy, 10_test.npy, 10_tr_labels.csv and "
-                    "10_ts_labels.csv.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    prep = commands.add_parser("prepare", help="download, verify, extract and write the files",
-                               description=prepare.__doc__.splitlines()[0])
-    prep.add_argument("--data-dir", type=Path, default=config.DATA_DIR,
-                      help="folder for the course files (default: %(default)s)")
-    prep.add_argument("--url", default=OFFICIAL_URL, help="tarball URL (default: %(default)s)")
-    prep.add_argument("--md5", default=OFFICIAL_MD5, help="expected md5 (default: %(default)s)")
-    prep.add_argument("--cache-dir", type=Path, default=None,
-                      help=f"folder for the tarball (default: DATA_DIR/{CACHE_DIRNAME})")
-    return parser
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """Command line entry point; returns the exit code (0 ok, 1 failed, 130 interrupted)."""
-    args = _parser().parse_args(argv)
-    bar = text_progress(sys.stderr)
-    print(f"CIFAR-100 from {args.url}", file=sys.stderr)
-    try:
-        dataset = prepare(args.data_dir, args.url, args.md5, bar, args.cache_dir)
-    except (DataError, OSError) as err:
-        print(f"{chr(10) * bar.drawn()}error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{chr(10) * bar.drawn()}interrupted: no partial download was kept.",
-              file=sys.stderr)
-        return 130
-    if bar.drawn():
-        print(file=sys.stderr)
-    files = ", ".join([*COURSE_FILES.values(), SOURCE_FILE])
-    print(f"Prepared CIFAR-100 mammals in {args.data_dir}: {len(dataset.x_train):,} train "
-          f"and {len(dataset.x_test):,} test images, {len(dataset.fine_classes)} fine classes "
-          f"in {len(dataset.super_classes)} superclasses.\nFiles: {files}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

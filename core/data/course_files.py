@@ -13,7 +13,6 @@ import errno
 import io
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Union
 
@@ -22,6 +21,7 @@ import pandas as pd
 
 from core.config import COURSE_FILES
 from core.data.dataset import IMAGE_SHAPE, LABEL_COLUMNS, DataError, Dataset
+from core.data.files import write_all
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # the course's train file is 23 MB; refuse anything huge
 MAX_CLASSES = 100  # fine classes; CIFAR-100 has 100, the course uses 15
@@ -172,45 +172,13 @@ def write_error(path: Path, err: OSError) -> DataError:
                      path=str(path), reason=err.strerror or str(err))
 
 
-def _stage(path: Path, write) -> str:
-    """Write to a new temporary file beside `path` (fsynced, 0644); returns its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the server may run as another user
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
-    os.replace(_stage(path, write), path)
-
-
 def write_files(writes: dict[Path, object]) -> None:
-    """Write several files (path -> write(out)) all or nothing: every one is staged
-    first and only then renamed into place, in order. A failure (a full disk) removes
-    the staged files and raises DataError; the old files are untouched."""
-    staged: dict[Path, str] = {}
+    """Write several files (path -> write(out)) all or nothing (core.data.files.write_all);
+    a failure (a full disk) raises DataError and leaves the old files untouched."""
     try:
-        for path, write in writes.items():
-            staged[path] = _stage(path, write)
+        write_all(writes)
     except OSError as err:
-        for tmp in staged.values():
-            Path(tmp).unlink(missing_ok=True)
-        raise write_error(path, err) from None
-    except BaseException:
-        for tmp in staged.values():
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    for path, tmp in staged.items():
-        os.replace(tmp, path)
+        raise write_error(Path(err.filename), err) from None
 
 
 def write_course_files(data_dir: Path, dataset: Dataset, extra: dict | None = None) -> list[Path]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import sys
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from core.data.course_files import write_error
+from core.data.files import atomic_write
 from core.data.dataset import DataError
 
 CHUNK_BYTES = 1 << 20  # read and hash 1 MB at a time
@@ -111,25 +110,18 @@ def download(url: str, dest: Path, expected_md5: str, progress: Optional[Progres
             size = dest.stat().st_size
             progress(size, size)
         return dest
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    except OSError as err:
-        raise write_error(dest.parent, err) from None
-    try:
-        with os.fdopen(handle, "wb") as out, _open(url, timeout) as response:
+    def write(out) -> None:
+        with _open(url, timeout) as response:
             done, actual = _stream(response, out, url, progress, chunk)
         if actual != expected_md5:
             raise DataError(f"The file from {url} is not the expected one: its md5 is "
                             f"{actual}, expected {expected_md5} ({done:,} bytes received).",
                             "md5_mismatch", url=url, expected=expected_md5, actual=actual)
-        os.replace(tmp, dest)
+
+    try:  # staged beside dest: a DataError, Ctrl+C or a full disk leave no half file
+        atomic_write(dest, write)
     except OSError as err:  # disk full, permissions: the network errors are DataErrors already
-        Path(tmp).unlink(missing_ok=True)
         raise write_error(dest, err) from None
-    except BaseException:  # DataError, KeyboardInterrupt, anything: no half file stays
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return dest
 
 

@@ -9,10 +9,12 @@ smoothing of a noisy curve.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
+
+from core.training.contract import BatchEvent, EpochEvent
 
 TOP_K = 3  # guesses shown per misclassified image
 EPOCH_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -88,20 +90,20 @@ def misclassified(probs: np.ndarray, labels: np.ndarray, limit: int = 12,
 
 # ---- history ------------------------------------------------------------------------
 
-def epochs_frame(epochs: list[dict]) -> pd.DataFrame:
+def epochs_frame(epochs: Sequence[EpochEvent]) -> pd.DataFrame:
     """A job's epoch events as a table: epoch (counted from 1), loss, accuracy, val_loss,
     val_accuracy (NaN without a validation split), seconds since training began."""
-    frame = pd.DataFrame(epochs, columns=["epoch", "loss", "accuracy", "val_loss",
+    frame = pd.DataFrame([e.to_dict() for e in epochs], columns=["epoch", "loss", "accuracy", "val_loss",
                                           "val_accuracy", "t"])
     frame["epoch"] = frame["epoch"] + 1
     return frame.rename(columns={"t": "seconds"})[list(EPOCH_COLUMNS)].astype(float).astype(
         {"epoch": int})
 
 
-def batches_frame(batches: list[dict], steps_per_epoch: int) -> pd.DataFrame:
+def batches_frame(batches: Sequence[BatchEvent], steps_per_epoch: int) -> pd.DataFrame:
     """A job's batch events: step (batches since the start, from 1), epoch (fractional:
     1.5 is half-way through the second), loss, accuracy, seconds."""
-    frame = pd.DataFrame(batches, columns=["epoch", "step", "loss", "accuracy", "t"])
+    frame = pd.DataFrame([b.to_dict() for b in batches], columns=["epoch", "step", "loss", "accuracy", "t"])
     steps = max(int(steps_per_epoch), 1)
     frame["position"] = frame["epoch"] * steps + frame["step"] + 1
     return pd.DataFrame({"step": frame["position"].astype(int),
@@ -111,7 +113,7 @@ def batches_frame(batches: list[dict], steps_per_epoch: int) -> pd.DataFrame:
                          "seconds": frame["t"].astype(float)})
 
 
-def history_csv(epochs: list[dict]) -> bytes:
+def history_csv(epochs: Sequence[EpochEvent]) -> bytes:
     """The per-epoch history as CSV, as Keras' CSVLogger would write it."""
     return epochs_frame(epochs).to_csv(index=False).encode()
 

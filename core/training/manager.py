@@ -6,7 +6,6 @@ here is plain Python and threads; tests drive it directly.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import shutil
 import tempfile
@@ -15,10 +14,18 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from core.training.job import FORGET_AFTER_S, ORPHAN_GRACE_S, REAP_EVERY_S, STOP_KILL_S, Job, WorkerProcess
+from core import config as app_config
+from core.training.contract import Assignment, ErrorEvent, JobConfig, JobState, Phase
+from core.training.job import Job
+from core.training.process import WorkerProcess
 
 DEFAULT_MAX_RUNNING = 1  # one job trains at a time on a 2-core machine; the rest queue
 KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
+ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long loses its running jobs
+FORGET_AFTER_S = 300.0  # ... and this long, its ended runs (Streamlit keeps a closed
+#                         session for 2 minutes, so one that can still come back keeps them)
+REAP_EVERY_S = 2.0  # how often the reaper looks for orphans and dead workers
+STOP_KILL_S = 20.0  # a worker that ignores Stop this long is killed
 
 
 ROOT_PREFIX = "cnnlab-jobs-"  # a server's folder for its jobs' data and models, in /tmp
@@ -87,7 +94,7 @@ class JobManager:
         threading.Thread(target=self._reap_loop, daemon=True).start()
 
     # --- what pages call -----------------------------------------------------------
-    def submit(self, session_id: str, config: dict, group: str = "train") -> Job:
+    def submit(self, session_id: str, config: JobConfig, group: str = "train") -> Job:
         """Queue a job; it starts as soon as a running slot is free.
 
         A session keeps its newest `keep_ended` ended jobs of each `group` (a page's runs);
@@ -97,8 +104,7 @@ class JobManager:
         with self.lock:
             job_id = next(self._ids)
             out_dir = self.session_dir(session_id) / f"job-{job_id}"
-            job = Job(job_id, session_id, dict(config, out_dir=str(out_dir)), out_dir,
-                      group=group)
+            job = Job(job_id, session_id, config, out_dir, group=group)
             self.jobs.append(job)
             self._prune(session_id, group)
             self._schedule()
@@ -109,11 +115,11 @@ class JobManager:
         with self.lock, job.lock:
             job.stop_requested = True
             job.stop_at = job.stop_at or time.time()
-            if job.state == "queued":
-                job.error = {"code": "cancelled", "message": ""}
-                job.state, job.phase, job.ended = "stopped", "ended", time.time()
-            elif job.state in ("starting", "running"):
-                job.state = "stopping"
+            if job.state == JobState.QUEUED:
+                job.error = ErrorEvent("cancelled", "")
+                job.end(JobState.STOPPED)
+            elif job.state in (JobState.STARTING, JobState.RUNNING):
+                job.state = JobState.STOPPING
                 if job.worker:
                     job.worker.send("stop")
         self._schedule()
@@ -121,7 +127,7 @@ class JobManager:
     def queue_position(self, job: Job) -> int | None:
         """1 for the next job to start, 2 for the one after, ...; None if not waiting."""
         with self.lock:
-            waiting = [j for j in self.jobs if j.state == "queued"]
+            waiting = self.queued()
         return waiting.index(job) + 1 if job in waiting else None
 
     def jobs_of(self, session_id: str) -> list[Job]:
@@ -145,7 +151,12 @@ class JobManager:
 
     def running(self) -> list[Job]:
         with self.lock:
-            return [j for j in self.jobs if j.state in ("starting", "running", "stopping")]
+            return [j for j in self.jobs if j.state.running]
+
+    def queued(self) -> list[Job]:
+        """Jobs waiting for a worker, in the order they will start."""
+        with self.lock:
+            return [j for j in self.jobs if j.state == JobState.QUEUED]
 
     def _prune(self, session_id: str, group: str) -> None:
         ended = [j for j in self.jobs_of(session_id) if j.group == group and not j.active]
@@ -157,7 +168,7 @@ class JobManager:
     def _schedule(self) -> None:
         with self.lock:
             free = self.max_running - len(self.running())
-            for job in [j for j in self.jobs if j.state == "queued"][:max(free, 0)]:
+            for job in self.queued()[:max(free, 0)]:
                 self._start(job)
 
     def _take_worker(self) -> WorkerProcess:
@@ -169,21 +180,22 @@ class JobManager:
     def _start(self, job: Job) -> None:
         worker = self._take_worker()
         with job.lock:
-            job.state, job.phase, job.started, job.worker = "starting", "importing", time.time(), worker
+            job.state, job.phase, job.started, job.worker = (
+                JobState.STARTING, Phase.IMPORTING, time.time(), worker)
 
-        def on_event(event: dict, job=job) -> None:
+        def on_event(event, job=job) -> None:
             job.handle(event)
             if not job.active:
                 self._on_end(job)
 
         worker.attach(on_event)
-        worker.send(json.dumps(job.config))
+        worker.assign(Assignment(job.config, str(job.out_dir)))
 
     def _on_end(self, job: Job) -> None:
         with self.lock:
             worker, job.worker = job.worker, None
             self._schedule()
-            if self.warm_enabled and not any(j.state == "queued" for j in self.jobs):
+            if self.warm_enabled and not self.queued():
                 threading.Thread(target=self._finish_worker_then_warm, args=(worker,),
                                  daemon=True).start()
 
@@ -223,8 +235,8 @@ class JobManager:
             if job.session_id in gone and job.active:
                 self.stop(job)
             worker = job.worker
-            if job.state == "stopping" and worker and now - job.stop_at > STOP_KILL_S:
-                worker.process.kill()  # its exit event ends the job as stopped
+            if job.state == JobState.STOPPING and worker and now - job.stop_at > STOP_KILL_S:
+                worker.kill()  # its exit ends the job as stopped
         for session_id in forgotten:
             if not any(j.active for j in self.jobs_of(session_id)):
                 self.forget_session(session_id)

@@ -1,9 +1,10 @@
 """From the training page's settings to the job engine's config, checked, with a time estimate.
 
-`plan(settings, ...)` takes what the student chose (a model, a target, epochs, batch
-size, optimizer, learning rate, validation split, seed) and returns a `Plan`: the
-config dict `JobManager.submit` takes (core.training.worker reads it), the shape
-engine's rows of the model, its parameter count and an estimated time per epoch.
+`plan(choices, ...)` takes what the student chose (a model, a target, epochs, batch
+size, optimizer, learning rate, validation split, seed) as the widgets return them and
+returns a `Plan`: the checked `RunSettings` of the job contract
+(core.training.contract), the shape engine's rows of the model, its parameter count
+and an estimated time per epoch.
 Anything the engine cannot run raises `ConfigError` with a `code` and `details` that
 the page turns into a translated sentence (i18n keys `train.error.<code>`).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from core.stack import presets
 from core.config import INPUT_SHAPE
 from core.stack.shapes import LayerRow, ShapeError, summarize, totals
+from core.training.contract import RunSettings
 
 MODELS = ("stride", "stride_pool", "stride_pool_fixed", "super_model")  # the notebook's
 CALCULATOR = "calculator"  # the stack the calculator page left in st.session_state
@@ -65,7 +67,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Plan:
-    config: dict  # JobManager.submit's config, without data_path
+    settings: RunSettings  # what the job will train, checked
     rows: list[LayerRow]  # the shape engine's summary of the model
     params: int  # Keras' count, trainable and not
     train_images: int  # images trained on per epoch (after the validation split and caps)
@@ -99,8 +101,8 @@ def architecture(model: str, target: str, stack: dict | None = None) -> tuple[tu
     return tuple(INPUT_SHAPE), builder(n_classes)
 
 
-def _number(settings: dict, key: str, integral: bool, low, high, code: str):
-    value = settings.get(key, DEFAULTS[key])
+def _number(choices: dict, key: str, integral: bool, low, high, code: str):
+    value = choices[key]
     ok_type = isinstance(value, numbers.Integral if integral else numbers.Real)
     if (not ok_type or isinstance(value, bool) or not math.isfinite(value)
             or not low <= value <= high):
@@ -129,27 +131,29 @@ def check_model(model: str, target: str, stack: dict | None = None):
     return input_shape, layers, rows
 
 
-def plan(settings: dict, train_size: int, stack: dict | None = None,
+def plan(choices: dict, train_size: int, stack: dict | None = None,
          max_images: int | None = None) -> Plan:
-    """Check the settings and build the engine's config (see module docstring).
+    """Check the choices (every key of DEFAULTS) and build the job's settings.
 
     train_size: images in the dataset's training split; max_images caps the training
     and test images (core.config.TRAIN_MAX_IMAGES, for tests and demos).
     """
-    model = settings.get("model", DEFAULTS["model"])
-    target = settings.get("target", DEFAULTS["target"])
+    missing = set(DEFAULTS) - set(choices)
+    if missing:
+        raise ValueError(f"choices without {sorted(missing)}")  # a page's bug, not a student's
+    model, target = choices["model"], choices["target"]
     input_shape, layers, rows = check_model(model, target, stack)
-    epochs = _number(settings, "epochs", True, 1, MAX_EPOCHS, "bad_epochs")
-    batch_size = _number(settings, "batch_size", True, 1, MAX_BATCH_SIZE, "bad_batch_size")
-    learning_rate = _number(settings, "learning_rate", False, 0, MAX_LEARNING_RATE,
+    epochs = _number(choices, "epochs", True, 1, MAX_EPOCHS, "bad_epochs")
+    batch_size = _number(choices, "batch_size", True, 1, MAX_BATCH_SIZE, "bad_batch_size")
+    learning_rate = _number(choices, "learning_rate", False, 0, MAX_LEARNING_RATE,
                             "bad_learning_rate")
     if learning_rate == 0:
         raise ConfigError("A learning rate of 0 never changes the weights.",
                           "bad_learning_rate", value=0, low=0, high=MAX_LEARNING_RATE)
-    validation_split = _number(settings, "validation_split", False, 0, 1,
+    validation_split = _number(choices, "validation_split", False, 0, 1,
                                "bad_validation_split")
-    seed = _number(settings, "seed", True, 0, MAX_SEED, "bad_seed")
-    optimizer = settings.get("optimizer", DEFAULTS["optimizer"])
+    seed = _number(choices, "seed", True, 0, MAX_SEED, "bad_seed")
+    optimizer = choices["optimizer"]
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {optimizer!r}.", "bad_optimizer",
                           value=optimizer, allowed=", ".join(OPTIMIZERS))
@@ -158,14 +162,13 @@ def plan(settings: dict, train_size: int, stack: dict | None = None,
     if validation_split >= 1 or train_images < 1:
         raise ConfigError("The validation split leaves no image to train on.",
                           "bad_validation_split", value=validation_split, low=0, high=1)
-    config = {"model": model, "input_shape": list(input_shape), "layers": layers,
-              "target": target, "epochs": epochs, "batch_size": batch_size,
-              "optimizer": optimizer, "learning_rate": learning_rate,
-              "validation_split": validation_split, "seed": seed}
-    if max_images:
-        config.update(max_train=int(max_images), max_test=int(max_images))
+    settings = RunSettings(
+        model=model, target=target, input_shape=tuple(input_shape), layers=tuple(layers),
+        n_classes=N_CLASSES[target], epochs=epochs, batch_size=batch_size,
+        optimizer=optimizer, learning_rate=learning_rate, validation_split=validation_split,
+        seed=seed, max_train=max_images or None, max_test=max_images or None)
     summary = totals(rows)
-    return Plan(config, rows, summary.params, train_images,
+    return Plan(settings, rows, summary.params, train_images,
                 epoch_seconds(summary.macs, train_images, batch_size))
 
 

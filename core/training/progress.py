@@ -1,4 +1,4 @@
-"""Where a training job is, from its snapshot (core.training.job.Job.snapshot): for the progress bar.
+"""Where a training job is, from its Snapshot (core.training.contract): for the progress bar.
 
 `progress(snapshot, now)` turns the batch and epoch events into what a student reads
 under the bar: epoch 3 of 20, batch 12 of 34, 1,234 images/s, 0:42 elapsed, about
@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
-PHASES = ("queued", "importing", "preparing", "training", "saving")  # in the order they pass
+from core.training.contract import Phase, Snapshot
 
 
 class Progress(NamedTuple):
-    phase: str  # one of PHASES, or "ended"
+    phase: Phase
     epoch: int  # the epoch under way, from 1 (0 before training starts)
     epochs: int  # epochs asked for
     step: int  # batches done in the current epoch
@@ -24,26 +24,23 @@ class Progress(NamedTuple):
     left: float | None  # estimated seconds until the last epoch ends
 
 
-def progress(snapshot: dict, now: float | None = None) -> Progress:
+def progress(snapshot: Snapshot, now: float | None = None) -> Progress:
     """A job's progress; `now` defaults to the current time (tests pass their own)."""
     now = time.time() if now is None else now
-    epochs = int(snapshot["config"]["epochs"])
-    steps = int(snapshot["info"].get("steps", 0))
-    train_size = int(snapshot["info"].get("train_size", 0))
-    batches = snapshot["batches"]
-    started, ended = snapshot.get("started"), snapshot.get("ended")
-    elapsed = ((ended or now) - started) if started else 0.0
-    if not batches or not steps:
-        return Progress(snapshot["phase"], 0, epochs, 0, steps, 0.0, None, elapsed, None)
-    last = batches[-1]
-    done = last["epoch"] * steps + last["step"] + 1  # batches finished so far
+    epochs, steps = snapshot.settings.epochs, snapshot.steps
+    train_size = snapshot.start.train_size if snapshot.start else 0
+    elapsed = ((snapshot.ended or now) - snapshot.started) if snapshot.started else 0.0
+    if not snapshot.batches or not steps:
+        return Progress(snapshot.phase, 0, epochs, 0, steps, 0.0, None, elapsed, None)
+    last = snapshot.batches[-1]
+    done = last.epoch * steps + last.step + 1  # batches finished so far
     fraction = min(done / (steps * epochs), 1.0)
-    images = last["epoch"] * train_size + last["seen"]
-    rate = images / last["t"] if last["t"] > 0 else None
-    left = last["t"] * (1 / fraction - 1) if fraction > 0 else None
-    if snapshot["phase"] == "ended":
+    images = last.epoch * train_size + last.seen
+    rate = images / last.t if last.t > 0 else None
+    left = last.t * (1 / fraction - 1) if fraction > 0 else None
+    if snapshot.phase == Phase.ENDED:
         left = 0.0
-    return Progress(snapshot["phase"], last["epoch"] + 1, epochs, last["step"] + 1, steps,
+    return Progress(snapshot.phase, last.epoch + 1, epochs, last.step + 1, steps,
                     fraction, rate, elapsed, left)
 
 

@@ -1,34 +1,38 @@
-"""The training worker: one child process that imports TensorFlow and runs one `model.fit`.
+"""The training worker: a child process that imports TensorFlow and runs a job's `fit`.
 
-Started as `python -m core.training.worker` by core.training.job (never inside the Streamlit
-server: Streamlit resets Keras' global state after every rerun, see DESIGN.md). It
-talks JSON lines:
+Started as `python -m core.training.worker` by core.training.process, never inside the
+Streamlit server: Streamlit resets Keras' global state after every rerun
+(docs/ARCHITECTURE.md, "Why training runs in worker processes"). It speaks the contract
+of core.training.contract, one JSON line per message:
 
-    stdout  {"event": "phase", "phase": "importing"}      while TensorFlow loads
-            {"event": "ready", "import_seconds": 3.1}     waiting for a job (a warm worker)
-            {"event": "phase", "phase": "preparing"}      data and model
-            {"event": "start", "params": ..., "steps": ..., "train_size": ...}
-            {"event": "batch", "epoch": 0, "step": 3, "loss": ..., "accuracy": ..., "seen": ..., "t": ...}
-            {"event": "epoch", "epoch": 0, "loss": ..., "accuracy": ..., "val_loss": ..., ...}
-            {"event": "unfreeze", "epoch": 3, "trainable": ...}   fine-tuning's second phase
-            {"event": "done", "stopped": false, "test_accuracy": ..., "nonfinite": false}
-            {"event": "error", "code": "...", "message": "..."}   crash, disk_full, ...
-    stdin   one line: the job's config (JSON); later lines: "stop"
+    stdout  PhaseEvent(importing), ReadyEvent        TensorFlow loaded; waiting for a job
+            PhaseEvent(preparing), StartEvent         data and model ready
+            BatchEvent ... EpochEvent ...             as it trains
+            UnfreezeEvent                             fine-tuning's second phase
+            PhaseEvent(saving), DoneEvent | ErrorEvent
+    stdin   one Assignment (JSON); later lines: "stop"
 
-Anything else the libraries print goes to stderr, never into the protocol.
+Anything else the libraries print goes to stderr, never into the protocol. `run_job`
+takes its `emit` as an argument, so the same training code can report elsewhere.
 """
 from __future__ import annotations
 
 import errno
-import json
 import math
 import os
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
-PROTOCOL = None  # the real stdout, set in main(); fd 1 then points at stderr
+from core.data.files import atomic_save
+from core.training.contract import (
+    Assignment, BatchEvent, ContractError, DoneEvent, EpochEvent, ErrorEvent, Phase, PhaseEvent,
+    ReadyEvent, Recipe, RunSettings, StartEvent, UnfreezeEvent, parse_assignment, to_line,
+)
+
+PREDICT_BATCH = 200  # test predictions in batches like training: a bigger one only raises the peak
 
 
 def yield_cpu_to_the_server(niceness: int = 10) -> None:
@@ -38,11 +42,6 @@ def yield_cpu_to_the_server(niceness: int = 10) -> None:
         os.nice(niceness)
     except (AttributeError, OSError):  # no nice on this platform, or not allowed: train anyway
         pass
-
-
-def emit(event: str, **fields) -> None:
-    PROTOCOL.write(json.dumps({"event": event, **fields}) + "\n")
-    PROTOCOL.flush()
 
 
 def import_tensorflow():
@@ -58,54 +57,51 @@ def import_tensorflow():
     return tf
 
 
-def load_arrays(config: dict):
+def load_arrays(settings: RunSettings, data_path: str):
     """(x_train, y_train, x_val, y_val, x_test, y_test) from the job's .npz, split by seed."""
     import numpy as np
 
-    with np.load(config["data_path"], allow_pickle=False) as data:
+    with np.load(data_path, allow_pickle=False) as data:
         x, y = data["x_train"], data["y_train"]  # (N, 32, 32, 3) uint8, (N,) int
         x_test, y_test = data["x_test"], data["y_test"]
-    rng = np.random.default_rng(config["seed"])
-    order = rng.permutation(len(x))
-    if config.get("max_train"):
-        order = order[: config["max_train"]]
-    if config.get("max_test"):
-        x_test, y_test = x_test[: config["max_test"]], y_test[: config["max_test"]]
-    n_val = int(round(len(order) * config["validation_split"]))
+    order = np.random.default_rng(settings.seed).permutation(len(x))
+    if settings.max_train:
+        order = order[: settings.max_train]
+    if settings.max_test:
+        x_test, y_test = x_test[: settings.max_test], y_test[: settings.max_test]
+    n_val = int(round(len(order) * settings.validation_split))
     val, train = order[:n_val], order[n_val:]
     return x[train], y[train], x[val], y[val], x_test, y_test
 
 
-def compile_model(model, config: dict, learning_rate: float | None = None) -> None:
+def compile_model(model, settings: RunSettings, learning_rate: float) -> None:
     import keras
 
-    optimizer = keras.optimizers.get({"class_name": config["optimizer"], "config": {
-        "learning_rate": learning_rate or config["learning_rate"]}})
+    optimizer = keras.optimizers.get({"class_name": settings.optimizer,
+                                      "config": {"learning_rate": learning_rate}})
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
 
 
-def make_model(config: dict):
-    """(model, extractor or None): the Keras model the config describes, compiled, seeded.
+def make_model(settings: RunSettings):
+    """(model, extractor or None): the Keras model the settings describe, compiled, seeded.
 
-    A config with a "transfer" section builds a transfer-learning recipe
-    (see core.transfer.models); otherwise the plain layer stack.
-    """
+    Settings with a transfer recipe build it (core.transfer.models); otherwise the
+    plain layer stack (core.stack.build)."""
     import keras
 
     from core.stack.build import build_model
     from core.transfer.models import transfer_model
 
-    keras.utils.set_random_seed(config["seed"])
-    transfer = config.get("transfer")
-    if transfer:
+    keras.utils.set_random_seed(settings.seed)
+    transfer = settings.transfer
+    if transfer is not None:
         model, extractor = transfer_model(
-            transfer["recipe"], config["input_shape"], config["n_classes"],
-            extractor_layers=transfer.get("extractor_layers"),
-            extractor_path=transfer.get("extractor_path"))
+            transfer.recipe, settings.input_shape, settings.n_classes,
+            extractor_layers=transfer.extractor_layers, extractor_path=transfer.extractor_path)
     else:
-        model, extractor = build_model(tuple(config["input_shape"]), config["layers"]), None
-    compile_model(model, config)
+        model, extractor = build_model(settings.input_shape, list(settings.layers)), None
+    compile_model(model, settings, settings.learning_rate)
     return model, extractor
 
 
@@ -119,7 +115,7 @@ def pipeline(tf, x, y, batch_size: int, seed: int, shuffle: bool):
     return data.prefetch(tf.data.AUTOTUNE)
 
 
-def make_callback(keras, stop_event: threading.Event, batch_size: int, train_size: int):
+def make_callback(keras, emit, stop_event: threading.Event, batch_size: int, train_size: int):
     """Reports true per-batch losses (Keras reports running means) and honours Stop."""
 
     class Reporter(keras.callbacks.Callback):
@@ -142,8 +138,9 @@ def make_callback(keras, stop_event: threading.Event, batch_size: int, train_siz
             loss = (loss_sum - self.prev[0]) / n
             accuracy = (acc_sum - self.prev[1]) / n
             self.seen, self.prev = seen, (loss_sum, acc_sum)
-            emit("batch", epoch=self.epoch, step=step, loss=loss, accuracy=accuracy,
-                 seen=seen, t=time.perf_counter() - self.start)
+            emit(BatchEvent(epoch=self.epoch, step=step, loss=float(loss),
+                            accuracy=float(accuracy), seen=seen,
+                            t=time.perf_counter() - self.start))
             if not math.isfinite(logs["loss"]):
                 self.nonfinite = True
                 self.model.stop_training = True
@@ -151,9 +148,12 @@ def make_callback(keras, stop_event: threading.Event, batch_size: int, train_siz
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            values = {k: float(v) for k, v in (logs or {}).items()}
-            emit("epoch", epoch=epoch, t=time.perf_counter() - self.start,
-                 partial=self.seen < train_size, **values)
+            logs = logs or {}
+            value = lambda key: float(logs[key]) if key in logs else None
+            emit(EpochEvent(epoch=epoch, t=time.perf_counter() - self.start,
+                            partial=self.seen < train_size, loss=value("loss"),
+                            accuracy=value("accuracy"), val_loss=value("val_loss"),
+                            val_accuracy=value("val_accuracy")))
 
     return Reporter()
 
@@ -166,109 +166,102 @@ def listen_for_stop(stop_event: threading.Event) -> None:
     stop_event.set()
 
 
-def save_atomically(path: Path, save) -> None:
-    """save(tmp) beside `path`, then rename: a failure (a full disk) leaves nothing under
-    either name, and a file already at `path` untouched."""
-    tmp = path.with_name(f".{path.stem}.part{path.suffix}")  # Keras wants the .keras suffix
-    try:
-        save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def save_outputs(model, out_dir: Path, x_test, y_test) -> float:
     """model.keras and the test-set probabilities; returns test accuracy (notebook style)."""
     import numpy as np
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_atomically(out_dir / "model.keras", model.save)
-    # Batches of 200 like training: a bigger one raises the peak memory, not the speed.
-    probs = model.predict(x_test.astype("float32"), batch_size=200, verbose=0)  # (N, classes)
-    save_atomically(out_dir / "test_probs.npy", lambda p: np.save(p, probs.astype("float32")))
-    save_atomically(out_dir / "test_labels.npy", lambda p: np.save(p, y_test))
+    atomic_save(out_dir / "model.keras", model.save)
+    probs = model.predict(x_test.astype("float32"), batch_size=PREDICT_BATCH, verbose=0)  # (N, K)
+    atomic_save(out_dir / "test_probs.npy", lambda p: np.save(p, probs.astype("float32")))
+    atomic_save(out_dir / "test_labels.npy", lambda p: np.save(p, y_test))
     return float((probs.argmax(1) == y_test).mean())
 
 
-def error_event(err: Exception) -> dict:
-    """The "error" event for a job that raised: a full disk gets its own code, so the
-    page can say what to do; anything else is a crash with its message."""
+def error_event(err: Exception) -> ErrorEvent:
+    """The event for a job that raised: a full disk and a refused config get their own
+    codes, so the page can say what to do; anything else is a crash with its message."""
     if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return {"code": "disk_full", "message": "the disk is full; the model was not saved"}
-    return {"code": "crash", "message": f"{type(err).__name__}: {err}"}
+        return ErrorEvent("disk_full", "the disk is full; the model was not saved")
+    if isinstance(err, ContractError):
+        return ErrorEvent("bad_config", str(err))
+    return ErrorEvent("crash", f"{type(err).__name__}: {err}")
 
 
-def fit(model, config: dict, train, val, reporter, stop_event, initial_epoch=0, epochs=None):
-    if stop_event.is_set():
-        return
-    model.fit(train, validation_data=val, epochs=epochs or config["epochs"], verbose=0,
-              callbacks=[reporter], initial_epoch=initial_epoch)
-
-
-def run_job(tf, config: dict, stop_event: threading.Event) -> None:
+def run_job(tf, assignment: Assignment, stop_event: threading.Event,
+            emit: Callable) -> None:
+    """Train one job, reporting through emit(event); raises what it cannot handle."""
     import keras
 
     from core.transfer.models import trainable_count, unfreeze
 
-    emit("phase", phase="preparing")
-    x, y, x_val, y_val, x_test, y_test = load_arrays(config)
-    if config.get("deterministic", True):
-        tf.config.experimental.enable_op_determinism()
-    model, extractor = make_model(config)
-    batch_size, seed = config["batch_size"], config["seed"]
+    settings, out_dir = assignment.config.settings, Path(assignment.out_dir)
+    emit(PhaseEvent(Phase.PREPARING))
+    x, y, x_val, y_val, x_test, y_test = load_arrays(settings, assignment.config.data.path)
+    # Same settings and seed, same curves to the last digit: the lesson compares runs,
+    # and identical runs can be shared between students.
+    tf.config.experimental.enable_op_determinism()
+    model, extractor = make_model(settings)
+    batch_size, seed = settings.batch_size, settings.seed
     train = pipeline(tf, x, y, batch_size, seed, shuffle=True)
     val = pipeline(tf, x_val, y_val, batch_size, seed, shuffle=False) if len(x_val) else None
-    reporter = make_callback(keras, stop_event, batch_size, len(x))
-    emit("start", params=int(model.count_params()), trainable=trainable_count(model),
-         train_size=len(x), val_size=len(x_val), test_size=len(x_test),
-         steps=math.ceil(len(x) / batch_size), epochs=config["epochs"])
-    transfer = config.get("transfer") or {}
-    if transfer.get("recipe") == "finetune":
+    reporter = make_callback(keras, emit, stop_event, batch_size, len(x))
+    emit(StartEvent(params=int(model.count_params()), trainable=trainable_count(model),
+                    train_size=len(x), val_size=len(x_val), test_size=len(x_test),
+                    steps=math.ceil(len(x) / batch_size), epochs=settings.epochs))
+
+    def fit(epochs: int, initial_epoch: int = 0) -> None:
+        if not stop_event.is_set():
+            model.fit(train, validation_data=val, epochs=epochs, verbose=0,
+                      callbacks=[reporter], initial_epoch=initial_epoch)
+
+    transfer = settings.transfer
+    if transfer is not None and transfer.recipe == Recipe.FINETUNE:
         # Head first (extractor frozen), then everything with a low learning rate;
         # changing `trainable` only takes effect after compiling again.
-        head_epochs = min(transfer.get("head_epochs", 1), config["epochs"])
-        fit(model, config, train, val, reporter, stop_event, epochs=head_epochs)
-        if not reporter.nonfinite and head_epochs < config["epochs"]:
+        fit(transfer.head_epochs)
+        if not reporter.nonfinite and transfer.head_epochs < settings.epochs:
             unfreeze(extractor)
-            compile_model(model, config, transfer.get("finetune_learning_rate", 1e-4))
-            emit("unfreeze", epoch=head_epochs, trainable=trainable_count(model))
-            fit(model, config, train, val, reporter, stop_event, initial_epoch=head_epochs)
+            compile_model(model, settings, transfer.finetune_learning_rate)
+            emit(UnfreezeEvent(epoch=transfer.head_epochs, trainable=trainable_count(model)))
+            fit(settings.epochs, initial_epoch=transfer.head_epochs)
     else:
-        fit(model, config, train, val, reporter, stop_event)
+        fit(settings.epochs)
     if reporter.nonfinite:
-        emit("error", code="nonfinite_loss", message="The loss became NaN or infinite.")
+        emit(ErrorEvent("nonfinite_loss", "The loss became NaN or infinite."))
         return
-    emit("phase", phase="saving")
-    out_dir = Path(config["out_dir"])
+    emit(PhaseEvent(Phase.SAVING))
     accuracy = save_outputs(model, out_dir, x_test, y_test)
-    if transfer.get("recipe") == "pretrain":
-        save_atomically(out_dir / "extractor.keras", extractor.save)
-    emit("done", stopped=stop_event.is_set(), test_accuracy=accuracy)
+    if transfer is not None and transfer.recipe == Recipe.PRETRAIN:
+        atomic_save(out_dir / "extractor.keras", extractor.save)
+    emit(DoneEvent(stopped=stop_event.is_set(), test_accuracy=accuracy))
 
 
 def main() -> int:
-    global PROTOCOL
-    PROTOCOL = os.fdopen(os.dup(1), "w", buffering=1)
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from libraries land on stderr, not in the protocol
+
+    def emit(event) -> None:
+        protocol.write(to_line(event) + "\n")
+        protocol.flush()
+
     yield_cpu_to_the_server()
-    emit("phase", phase="importing")
+    emit(PhaseEvent(Phase.IMPORTING))
     started = time.perf_counter()
     tf = import_tensorflow()
-    emit("ready", import_seconds=time.perf_counter() - started)
+    emit(ReadyEvent(import_seconds=time.perf_counter() - started))
     line = sys.stdin.readline()
     if not line.strip():
         return 0  # the server retired this warm worker
-    config = json.loads(line)
     stop_event = threading.Event()
     threading.Thread(target=listen_for_stop, args=(stop_event,), daemon=True).start()
     try:
-        run_job(tf, config, stop_event)
+        run_job(tf, parse_assignment(line), stop_event, emit)
     except Exception as err:  # reported to the page; the server never sees a traceback
         import traceback
 
         traceback.print_exc()
-        emit("error", **error_event(err))
+        emit(error_event(err))
         return 1
     return 0
 

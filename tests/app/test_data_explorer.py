@@ -11,7 +11,7 @@ from core import st_cache
 from core.data.course_files import COURSE_FILES, load_files
 from core.data.dataset import DataError
 from core.i18n import error_message
-from core.st_cache import UPLOAD_KEY
+from core.st_cache import DATASET_UPLOAD_KEY
 from tests.app.conftest import ROOT, TIMEOUT
 from tests.core.conftest import labels_csv, npy_bytes
 from tests.core.data.test_course_files import BAD_FILES
@@ -196,7 +196,7 @@ def test_bad_upload_is_explained_and_changes_nothing(explorer, course_files, rol
     upload(explorer, files)
     assert explorer.error[0].value == (f"Upload rejected: {error_message(expected.value, 'en')} "
                                        "The previous dataset stays active.")
-    assert UPLOAD_KEY not in explorer.session_state
+    assert DATASET_UPLOAD_KEY not in explorer.session_state
     assert "generated images" in explorer.sidebar.warning[0].value, "still the synthetic set"
     assert len(captions(explorer)) == 12
     assert explorer.selectbox(key="explorer_super").options[1:] == list(
@@ -214,7 +214,7 @@ def good_upload(explorer, course_files):
 
 def test_good_upload_switches_the_session_and_reset_goes_back(explorer, course_files):
     good_upload(explorer, course_files)
-    assert explorer.session_state[UPLOAD_KEY].source == "upload"
+    assert explorer.session_state[DATASET_UPLOAD_KEY].source == "upload"
     assert explorer.sidebar.success[0].value == "Your uploaded files"
     assert not explorer.info, "no synthetic note for uploaded files"
     assert "my_train.npy" in explorer.success[0].value
@@ -225,17 +225,17 @@ def test_good_upload_switches_the_session_and_reset_goes_back(explorer, course_f
     np.testing.assert_allclose(stats_table(explorer)["mean"],
                                train.reshape(-1, 3).astype(np.float64).mean(axis=0))
     explorer.button(key="explorer_upload_reset").click().run()
-    assert UPLOAD_KEY not in explorer.session_state
+    assert DATASET_UPLOAD_KEY not in explorer.session_state
     assert "generated images" in explorer.sidebar.warning[0].value
     assert len(captions(explorer)) == 12
 
 
 def test_bad_upload_keeps_a_previous_upload(explorer, course_files):
     good_upload(explorer, course_files)
-    fingerprint = explorer.session_state[UPLOAD_KEY].fingerprint
+    fingerprint = explorer.session_state[DATASET_UPLOAD_KEY].fingerprint
     upload(explorer, dict(course_files, test_labels=b"fine,coarse\nfox,medium_mammals\n"))
     assert "10_ts_labels.csv" in explorer.error[0].value
-    assert explorer.session_state[UPLOAD_KEY].fingerprint == fingerprint
+    assert explorer.session_state[DATASET_UPLOAD_KEY].fingerprint == fingerprint
     assert explorer.sidebar.success[0].value == "Your uploaded files"
 
 

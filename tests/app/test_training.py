@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from core import st_cache
+from core.training.contract import JobState
 from tests.app.conftest import ROOT, follow
 
 PAGE = "app_pages/training.py"
@@ -103,11 +104,12 @@ def session_job(app):
 
 
 def test_a_waiting_job_redraws_slower_than_a_running_one():
-    from ui.training.live import POLL_S, QUEUED_POLL_S, poll_every
+    from core.training.contract import JobState as S
+    from ui.jobs import POLL_S, QUEUED_POLL_S, poll_every
 
-    assert poll_every(["queued"]) == QUEUED_POLL_S > POLL_S
-    assert poll_every(["queued", "running"]) == poll_every(["stopping"]) == POLL_S
-    assert poll_every(["done", "stopped", "failed"]) is None
+    assert poll_every([S.QUEUED]) == QUEUED_POLL_S > POLL_S
+    assert poll_every([S.QUEUED, S.RUNNING]) == poll_every([S.STOPPING]) == POLL_S
+    assert poll_every([S.DONE, S.STOPPED, S.FAILED]) is None
 
 
 def restart_warnings(app) -> list[str]:
@@ -141,10 +143,10 @@ def test_a_tiny_run_from_start_to_results(tiny):
     assert tiny.button(key="train_start").disabled, "one run at a time per session"
     follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
     job = session_job(tiny)
-    assert job.state == "done" and len(job.epochs) == 2
+    assert job.state == JobState.DONE and len(job.epochs) == 2
     assert tiny.query_params["run"] == f"{st_cache.server_id()}-{job.id}", "for a restart"
     accuracy = metrics(tiny)["Test accuracy"]
-    assert accuracy == f"{100 * job.result['test_accuracy']:.1f}%", "the notebook's formula"
+    assert accuracy == f"{100 * job.result.test_accuracy:.1f}%", "the notebook's formula"
     assert {"train_live_batches", "train_live_epochs", "train_confusion",
             "train_compare_chart"} <= {c.key for c in tiny.get("plotly_chart")}
     assert len(tiny.get("download_button")) == 2
@@ -163,14 +165,14 @@ def test_stop_keeps_the_model_and_a_killed_worker_is_explained(tiny):
     follow(tiny, lambda a: len(session_job(a).batches) >= 3)
     tiny.button(key="train_stop").click().run()
     follow(tiny, lambda a: "The model so far is saved" in texts(a))
-    assert session_job(tiny).state == "stopped"
+    assert session_job(tiny).state == JobState.STOPPED
     assert "Test accuracy" in metrics(tiny)
 
     tiny.button(key="train_start").click().run()
     follow(tiny, lambda a: len(session_job(a).batches) >= 1)
     session_job(tiny).worker.process.kill()
     follow(tiny, lambda a: "ended unexpectedly" in texts(a))
-    assert session_job(tiny).state == "failed"
+    assert session_job(tiny).state == JobState.FAILED
 
 
 def test_the_first_visit_does_not_import_tensorflow(tmp_path):

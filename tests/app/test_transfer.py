@@ -13,6 +13,7 @@ import pytest
 
 from core.stack import presets
 from core import st_cache
+from core.training.contract import JobState
 from core.transfer import lesson
 from core.stack.build import build_model
 from tests.app.conftest import follow
@@ -97,7 +98,7 @@ def write_bundled(folder, data: bytes, fingerprint: str) -> None:
     (folder / "extractor-w4.json").write_text(json.dumps({
         "fingerprint": fingerprint, "source": "synthetic", "width": TINY_WIDTH, "epochs": 3,
         "test_accuracy": 0.7, "date": "2026-01-01", "seed": 0,
-        "command": "python -m core.transfer.pretrain pretrain --width 4 --epochs 3"}))
+        "command": "python -m core pretrain --width 4 --epochs 3"}))
 
 
 def test_a_bundled_extractor_for_another_dataset_is_explained(app, checkpoints, extractor_bytes):
@@ -206,7 +207,7 @@ def test_the_whole_lesson_with_a_tiny_extractor(tiny):
     tiny.button(key="transfer_pretrain").click().run()
     assert tiny.button(key="transfer_pretrain").disabled, "one lesson run at a time"
     follow(tiny, timeout=300, done=lambda a: "Finished. Test accuracy" in texts(a))
-    assert lesson_jobs(tiny)["pretrain"].state == "done"
+    assert lesson_jobs(tiny)["pretrain"].state == JobState.DONE
 
     # 2. Saved: what is in the file, and the download.
     assert "model.weights.h5" in texts(tiny) and table(tiny, "Output shape") is not None
@@ -223,11 +224,11 @@ def test_the_whole_lesson_with_a_tiny_extractor(tiny):
     tiny.button(key="transfer_compare").click().run()
     follow(tiny, timeout=300, done=lambda a: table(a, "to_target") is not None)
     jobs = lesson_jobs(tiny)
-    assert all(jobs[arm].state == "done" for arm in lesson.ARMS)
+    assert all(jobs[arm].state == JobState.DONE for arm in lesson.ARMS)
     common = lesson.shared([jobs[arm].config for arm in lesson.ARMS])
     assert common["epochs"] == 2 and common["batch_size"] == 50 and common["n_classes"] == 15
-    assert jobs["finetune"].info["unfreeze_epoch"] == 1
-    clock = [e["t"] for e in jobs["finetune"].epochs]
+    assert jobs["finetune"].unfreeze.epoch == 1
+    clock = [e.t for e in jobs["finetune"].epochs]
     assert clock[1] > clock[0], "one clock across fine-tuning's two fits: wall time is right"
     results = table(tiny, "to_target")
     assert len(results) == 3

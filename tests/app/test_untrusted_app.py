@@ -14,7 +14,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from core.data import course_files
+from core.data import files
 from core import st_cache
 from tests.app.test_data_explorer import upload as upload_course_files
 from tests.core import fake_cifar
@@ -148,7 +148,7 @@ def test_an_upload_onto_a_full_disk_is_explained_and_the_old_one_kept(transfer, 
     first = keras_zip(model_config(CONV))
     upload_extractor(transfer, "first.keras", first)
     saved = st_cache.job_manager().session_dir("test session id") / "uploaded-extractor.keras"
-    monkeypatch.setattr(course_files, "os", FullDisk(100))
+    monkeypatch.setattr(files, "os", FullDisk(100))
     upload_extractor(transfer, "second.keras", keras_zip(model_config(CONV, CONV)))
     assert "the disk is full" in transfer.error[0].value
     assert "Free some disk space" in transfer.error[0].value
@@ -177,7 +177,7 @@ def test_a_failed_download_keeps_the_course_files_in_use(app, served, empty_data
     before = {p.name: p.read_bytes() for p in empty_data_dir.iterdir() if p.is_file()}
     monkeypatch.setattr("core.config.CIFAR_URL", served.url(mode))
     if mode == "ok":
-        monkeypatch.setattr(course_files, "os", FullDisk(1000))
+        monkeypatch.setattr(files, "os", FullDisk(1000))
     app.run()
     app.button(key="home_download").click().run()
     assert not app.exception

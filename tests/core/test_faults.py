@@ -23,13 +23,14 @@ import numpy as np
 import pytest
 
 from core.data import cifar
-from core.data import course_files
-from core.data import download
+from core.data import download, files
 from core.training import worker as train_worker
 from core.data.course_files import COURSE_FILES, load_course_dir, load_files, write_course_files
 from core.data.dataset import DataError
 from core.i18n import error_message, translate
+from core.training.contract import JOB_ERRORS, ErrorEvent, JobState, parse_event, to_line
 from core.training.job import Job
+from tests.core.training.test_jobs import make_config
 from tests.core import fake_cifar
 
 from tests.core.conftest import npy_bytes
@@ -120,7 +121,7 @@ def test_full_disk_while_writing_course_files_keeps_the_old_set(course_dir, new_
     before, fingerprint = snapshot(course_dir), load_course_dir(course_dir).fingerprint
     sizes = file_sizes(new_dataset)
     room = sum(sizes[:failing]) + sizes[failing] // 2  # the disk fills halfway through it
-    monkeypatch.setattr(course_files, "os", FullDisk(room))
+    monkeypatch.setattr(files, "os", FullDisk(room))
     with pytest.raises(DataError) as info:
         write_course_files(course_dir, new_dataset)
     says_disk_full(info.value)
@@ -133,7 +134,7 @@ def test_cifar_prepare_on_a_full_disk_keeps_the_old_files(course_dir, tarball, t
                                                           monkeypatch):
     (course_dir / cifar.SOURCE_FILE).write_text('{"source": "course"}')
     before = snapshot(course_dir)
-    monkeypatch.setattr(course_files, "os", FullDisk(20_000))  # the download itself fits
+    monkeypatch.setattr(files, "os", FullDisk(20_000))  # the download itself fits
     with fake_cifar.FakeServer({"c.tgz": tarball}) as server, pytest.raises(DataError) as info:
         cifar.prepare(course_dir, url=server.url("ok"), md5=hashlib.md5(tarball).hexdigest(),
                       cache_dir=tmp_path_factory.mktemp("cache"))
@@ -146,7 +147,7 @@ def test_download_onto_a_full_disk_leaves_the_old_archive(tmp_path, monkeypatch)
     dest = tmp_path / "c.tgz"
     dest.write_bytes(b"an older archive")
     body = bytes(range(256)) * 400
-    monkeypatch.setattr(download, "os", FullDisk(50_000))
+    monkeypatch.setattr(files, "os", FullDisk(50_000))
     with fake_cifar.FakeServer({"c.tgz": body}) as server, pytest.raises(DataError) as info:
         download.download(server.url("ok"), dest, hashlib.md5(body).hexdigest(), chunk=8192)
     says_disk_full(info.value)
@@ -188,34 +189,32 @@ def test_full_disk_while_saving_the_model_keeps_the_previous_file(tmp_path):
     with pytest.raises(OSError) as info:
         train_worker.save_outputs(HalfSaver(), tmp_path, x_test, y_test)
     assert snapshot(tmp_path) == {"model.keras": b"a good earlier model"}
-    assert train_worker.error_event(info.value)["code"] == "disk_full"
+    assert train_worker.error_event(info.value).code == "disk_full"
 
 
 @pytest.mark.parametrize("name", ["extractor.keras", "test_probs.npy"])
 def test_every_worker_output_is_saved_whole_or_not_at_all(tmp_path, name):
     with pytest.raises(OSError):
-        train_worker.save_atomically(tmp_path / name, HalfSaver().save)
+        files.atomic_save(tmp_path / name, HalfSaver().save)
     assert not list(tmp_path.iterdir())
 
 
 def test_a_full_disk_reaches_the_page_as_its_own_message(tmp_path):
     err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    job = Job(id=1, session_id="s", config={"learning_rate": 0.001}, out_dir=tmp_path)
-    job.handle({"event": "error", **train_worker.error_event(err)})
+    job = Job(id=1, session_id="s", config=make_config("unused.npz"), out_dir=tmp_path)
+    job.handle(parse_event(to_line(train_worker.error_event(err))))  # as it crosses the pipe
     snap = job.snapshot()
-    assert snap["state"] == "failed" and snap["error"]["code"] == "disk_full"
+    assert snap.state == JobState.FAILED and snap.error.code == "disk_full"
     for lang, words in (("en", ("disk is full", "Free some disk space", "train again")),
                         ("ko", ("디스크가 가득", "다시 학습"))):
-        text = translate("train.job_error.disk_full", lang, message=snap["error"]["message"],
+        text = translate("train.job_error.disk_full", lang, message=snap.error.message,
                          learning_rate="0.001")
         assert all(w in text for w in words), text
     other = train_worker.error_event(ValueError("boom"))
-    assert other == {"code": "crash", "message": "ValueError: boom"}
+    assert other == ErrorEvent("crash", "ValueError: boom")
 
 
 def test_the_training_pages_know_the_disk_full_code():
     """Codes outside JOB_ERRORS show the generic crash advice ("try other settings"),
     which is wrong for a full disk; both training pages read this list."""
-    from ui.training.live import JOB_ERRORS
-
     assert "disk_full" in JOB_ERRORS

@@ -32,7 +32,7 @@ def download_panel(t) -> None:
     """Download CIFAR-100 on request, with a progress bar, into data/ for every session."""
     with st.expander(t("download.title"), icon=":material/download:"):
         st.markdown(t("download.explain"))
-        st.code("python -m core.data.cifar prepare", language="bash")
+        st.code("python -m core prepare-cifar", language="bash")
         if not st.button(t("download.button"), key="home_download"):
             return
         from core.data import cifar

@@ -5,34 +5,35 @@ import streamlit as st
 
 from core.training import evaluation
 from core.training import figures as train_figures
+from core.training.contract import Snapshot
 from ui.training.runs import run_label
 
 METRICS = ("batch_loss", "loss", "val_loss", "accuracy", "val_accuracy")  # what can be overlaid
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
 
 
-def _series(snapshot: dict, metric: str):
+def _series(snapshot: Snapshot, metric: str):
     """(x, y) of one run for a metric: per batch against fractional epochs, else per epoch."""
     if metric == "batch_loss":
-        frame = evaluation.batches_frame(snapshot["batches"], snapshot["info"].get("steps", 0))
+        frame = evaluation.batches_frame(snapshot.batches, snapshot.steps)
         return frame["epoch"], frame["loss"]
-    frame = evaluation.epochs_frame(snapshot["epochs"])
+    frame = evaluation.epochs_frame(snapshot.epochs)
     scale = 100 if "accuracy" in metric else 1
     return frame["epoch"], frame[metric] * scale
 
 
-def _short_name(snapshot: dict, t) -> str:
-    config = snapshot["config"]
-    return (f"#{snapshot['id']} {t('train.model.' + config['model'])}, "
-            f"{t('train.target.' + config['target'])}")
+def _short_name(snapshot: Snapshot, t) -> str:
+    settings = snapshot.settings
+    return (f"#{snapshot.id} {t('train.model.' + settings.model)}, "
+            f"{t('train.target.' + settings.target)}")
 
 
-def compare_ui(snapshots: list[dict], t) -> None:
-    runs = [s for s in snapshots if s["batches"]]
+def compare_ui(snapshots: list[Snapshot], t) -> None:
+    runs = [s for s in snapshots if s.batches]
     if len(runs) < 1:
         st.caption(t("train.compare.empty"))
         return
-    by_id = {s["id"]: s for s in runs}
+    by_id = {s.id: s for s in runs}
     state = st.session_state
     known = state.get("train_compare_known", [])  # runs offered before: new ones join in
     state["train_compare_runs"] = ([i for i in state.get("train_compare_runs", []) if i in by_id]

@@ -5,33 +5,32 @@ student switches them on, with a spinner while it loads.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.training import look_inside as inspect_model
 from core import st_cache
 from core.training import figures as train_figures
 from core.data.explore import upscale
+from core.training.contract import Snapshot
 from ui.training.runs import outputs
 
 BIG = 8  # a 32x32 image shown as 256x256
 
 
-def _model(snapshot: dict, t):
-    path = Path(snapshot["out_dir"]) / "model.keras"
+def _model(snapshot: Snapshot, t):
+    path = snapshot.out_dir / "model.keras"
     with st.spinner(t("train.inspect.loading")):
         return st_cache.trained_model(str(path), path.stat().st_mtime)
 
 
-def inspect_ui(snapshot: dict, dataset, same_data: bool, t) -> None:
+def inspect_ui(snapshot: Snapshot, dataset, same_data: bool, t) -> None:
     """The switch, then feature maps and filters of the chosen run's model."""
     if not st.toggle(t("train.inspect.switch"), key="train_inspect_on",
                      help=t("train.inspect.switch.help")):
         st.caption(t("train.inspect.off"))
         return
     model = _model(snapshot, t)
-    names = snapshot["config"]["class_names"]
+    names = snapshot.config.data.class_names
     probs, labels = outputs(snapshot)
     if not same_data:
         st.info(t("train.wrong.other_data"))

@@ -2,30 +2,29 @@
 class, the misclassified test images with their top-3 guesses, and the downloads."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.training import evaluation
 from core.training import figures as train_figures
 from core.data.explore import GALLERY_SCALE, upscale
+from core.training.contract import Snapshot
 from ui.training.runs import outputs
 
 GALLERY = 12  # misclassified images shown: two rows on a laptop screen
 PER_ROW = 6  # images per gallery row: 128 px each fits a laptop screen
 
 
-def evaluation_ui(snapshot: dict, dataset, same_data: bool, t) -> None:
+def evaluation_ui(snapshot: Snapshot, dataset, same_data: bool, t) -> None:
     """Everything computed from the run's test_probs.npy / test_labels.npy."""
     probs, labels = outputs(snapshot)
-    names = snapshot["config"]["class_names"]
+    names = snapshot.config.data.class_names
     accuracy = evaluation.accuracy(probs, labels)
     left, right = st.columns([1, 3], vertical_alignment="center")
     left.metric(t("train.test_accuracy"), f"{100 * accuracy:.1f}%",
                 help=t("train.test_accuracy.help", n=len(labels)))
     right.code(f"(model.predict(x_test).argmax(1) == y_test).mean()  # {accuracy:.4f}",
                language="python")
-    st.markdown(t("train.expect." + snapshot["config"]["target"]))
+    st.markdown(t("train.expect." + snapshot.settings.target))
     matrix = evaluation.confusion_matrix(labels, probs.argmax(1), len(names))
     left, right = st.columns([3, 2])
     with left:
@@ -68,16 +67,16 @@ def _misclassified(probs, labels, names, dataset, t) -> None:
                              guesses=guesses))
 
 
-def _downloads(snapshot: dict, t) -> None:
-    out = Path(snapshot["out_dir"])
+def _downloads(snapshot: Snapshot, t) -> None:
+    out = snapshot.out_dir
     left, right = st.columns(2)
     left.download_button(t("train.download_model"), data=lambda: (out / "model.keras").read_bytes(),
-                         file_name=f"cnnlab-run{snapshot['id']}.keras",
+                         file_name=f"cnnlab-run{snapshot.id}.keras",
                          mime="application/octet-stream", key="train_download_model",
                          icon=":material/download:", on_click="ignore")
     right.download_button(t("train.download_history"),
-                          data=evaluation.history_csv(snapshot["epochs"]),
-                          file_name=f"cnnlab-run{snapshot['id']}-history.csv", mime="text/csv",
+                          data=evaluation.history_csv(snapshot.epochs),
+                          file_name=f"cnnlab-run{snapshot.id}-history.csv", mime="text/csv",
                           key="train_download_history", icon=":material/table:",
                           on_click="ignore")
     st.caption(t("train.download.notice"))

@@ -1,18 +1,15 @@
 """This session's training runs: which jobs are ours, and how a run is named on screen."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from core import st_cache
+from core.training.contract import ENDED_WITH_OUTPUTS, Snapshot
 from ui import lost_runs
+from ui.language import relabel_after_switch
 
 JOB_IDS = "train_job_ids"  # session_state: ids of the jobs this session started, in order
-# Choice widgets whose option labels are translated. Streamlit 1.67 sends a choice's
-# label, not its value, to the browser and does not resend it when only format_func
-# changes, so after a language switch the browser kept showing the old language (or,
-# for a radio, no choice at all) until the value is set again.
+# Choice widgets whose option labels are translated (see ui.language).
 TRANSLATED_CHOICES = ("train_model", "train_target", "train_run", "train_compare_runs",
                       "train_compare_metric")
 
@@ -25,13 +22,7 @@ def session_jobs() -> list:
 
 
 def relabel_after_language_switch() -> None:
-    """Set the translated choices again once after the language changed (see above)."""
-    state, lang = st.session_state, st_cache.language()
-    if state.get("train_lang") != lang:
-        for key in TRANSLATED_CHOICES:
-            if key in state:
-                state[key] = state[key]
-        state["train_lang"] = lang
+    relabel_after_switch("train", TRANSLATED_CHOICES)
 
 
 def remember(job) -> None:
@@ -39,31 +30,31 @@ def remember(job) -> None:
     lost_runs.remember(job)
 
 
-def run_label(snapshot: dict, t) -> str:
+def run_label(snapshot: Snapshot, t) -> str:
     """'#3 Stride model · superclasses · adam 0.001 · 20 epochs'."""
-    config = snapshot["config"]
-    return t("train.run_label", id=snapshot["id"], model=t(f"train.model.{config['model']}"),
-             target=t(f"train.target.{config['target']}"), optimizer=config["optimizer"],
-             learning_rate=f"{config['learning_rate']:g}", epochs=config["epochs"])
+    settings = snapshot.settings
+    return t("train.run_label", id=snapshot.id, model=t(f"train.model.{settings.model}"),
+             target=t(f"train.target.{settings.target}"), optimizer=settings.optimizer,
+             learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs)
 
 
-def has_outputs(snapshot: dict) -> bool:
+def has_outputs(snapshot: Snapshot) -> bool:
     """A run that ended with a saved model and test-set probabilities."""
-    out = Path(snapshot["out_dir"])
-    return (snapshot["state"] in ("done", "stopped") and (out / "model.keras").is_file()
+    out = snapshot.out_dir
+    return (snapshot.state in ENDED_WITH_OUTPUTS and (out / "model.keras").is_file()
             and (out / "test_probs.npy").is_file())
 
 
-def outputs(snapshot: dict):
+def outputs(snapshot: Snapshot):
     """core.training.evaluation.Outputs of a finished run (cached per file version)."""
-    probs = Path(snapshot["out_dir"]) / "test_probs.npy"
-    return st_cache.job_outputs(snapshot["out_dir"], probs.stat().st_mtime)
+    probs = snapshot.out_dir / "test_probs.npy"
+    return st_cache.job_outputs(str(snapshot.out_dir), probs.stat().st_mtime)
 
 
-def pick_run(snapshots: list[dict], key: str, t) -> dict:
+def pick_run(snapshots: list[Snapshot], key: str, t) -> Snapshot:
     """A selectbox over runs (newest first); the chosen snapshot. A run that has just
     ended is chosen for the student."""
-    by_id = {s["id"]: s for s in snapshots}
+    by_id = {s.id: s for s in snapshots}
     ids = sorted(by_id, reverse=True)
     state, known = st.session_state, f"{key}_known"
     if state.get(key) not in ids or ids[0] not in state.get(known, []):

@@ -74,16 +74,16 @@ def config_error_message(err: ConfigError, t) -> str:
     return t(f"train.error.{err.code}", **{k: str(v) for k, v in err.details.items()})
 
 
-def plan_ui(settings: dict, train_size: int, stack: dict | None, t):
+def plan_ui(choices: dict, train_size: int, stack: dict | None, t):
     """Check the settings; show parameters and the time estimate, or why they cannot run.
 
     Returns the core.training.plan.Plan, or None when the settings are rejected.
     """
     try:
-        plan = train_config.plan(settings, train_size, stack, app_config.TRAIN_MAX_IMAGES)
+        plan = train_config.plan(choices, train_size, stack, app_config.TRAIN_MAX_IMAGES)
     except ConfigError as err:
         st.error(config_error_message(err, t), icon=":material/block:")
-        if settings["model"] == "stride_pool" and err.shape_error is not None:
+        if choices["model"] == "stride_pool" and err.shape_error is not None:
             details = err.shape_error.details
             st.info(t("train.model.stride_pool.why", layer=err.shape_error.layer_index + 1,
                       size="x".join(map(str, details.get("input_size", ("?", "?"))))),
@@ -95,9 +95,10 @@ def plan_ui(settings: dict, train_size: int, stack: dict | None, t):
     cols[2].metric(t("train.estimate"), duration(plan.seconds_per_epoch),
                    help=t("train.estimate.help"))
     cols[3].metric(t("train.estimate_total"),
-                   duration(plan.seconds_per_epoch * plan.config["epochs"]))
+                   duration(plan.seconds_per_epoch * plan.settings.epochs))
     if app_config.TRAIN_MAX_IMAGES:
         st.caption(t("train.capped", n=app_config.TRAIN_MAX_IMAGES))
     with st.expander(t("train.show_code"), icon=":material/code:"):
-        st.code(keras_code(plan.config["input_shape"], plan.config["layers"]), language="python")
+        st.code(keras_code(plan.settings.input_shape, list(plan.settings.layers)),
+                language="python")
     return plan

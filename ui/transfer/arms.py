@@ -2,8 +2,8 @@
 
 The arms are three queued jobs of the training engine; `arms_live` redraws their
 progress and their validation curves on shared axes in an `st.fragment` while any of
-them runs (as ui.training.live does for one run). The numbers and sentences come from
-core.transfer.lesson.
+them runs (as ui.training.live does for one run). The jobs come from
+core.transfer.lesson, the numbers and sentences from core.transfer.compare.
 """
 from __future__ import annotations
 
@@ -12,16 +12,14 @@ import shutil
 import pandas as pd
 import streamlit as st
 
-from core.training import evaluation
-from core import st_cache
-from core.training import figures as train_figures
-from core.transfer import lesson
-from core.training.arrays import export_arrays
-from core.training.job import ACTIVE
 from core.st_cache import job_manager, language
-from core.training.progress import clock, progress
+from core.training import evaluation
+from core.training import figures as train_figures
+from core.training.contract import JobState, Snapshot
+from core.transfer import compare as arm_compare
+from core.transfer import lesson
+from ui import jobs
 from ui.transfer import state
-from ui.training.live import JOB_ERRORS, poll_every
 
 ARMS_FILE = "arms-extractor.keras"  # the extractor the arms load, copied at submit time
 HEAD_CODE = '''import keras
@@ -67,17 +65,14 @@ def head_ui(chosen: state.Extractor | None, n_classes: int, settings, t) -> None
 
 
 def start_arms(chosen: state.Extractor, dataset, settings, t) -> None:
-    manager = job_manager()
-    with st.spinner(t("train.exporting")):
-        data_path = export_arrays(dataset, "fine", manager.root)
     # A copy of its own: a new upload while the arms wait in the queue changes nothing.
     extractor = state.session_dir() / ARMS_FILE
     shutil.copyfile(chosen.path, extractor)
-    configs = lesson.arm_jobs(settings, str(data_path), str(extractor), chosen.info.layers,
-                              dataset.fine_classes)
-    for arm, config in configs.items():
-        config.update(data_fingerprint=st_cache.fingerprint(dataset), source=chosen.source)
-        state.remember(arm, manager.submit(st_cache.session_id(), config, group="transfer"))
+    arms = lesson.arm_jobs(settings, str(extractor), chosen.info.layers,
+                           len(dataset.fine_classes))
+    state.remember_source(chosen.source)
+    for arm, run in arms.items():
+        state.remember(arm, jobs.submit(dataset, run, "transfer", t))
 
 
 def _stop_all(jobs: list) -> None:
@@ -86,37 +81,11 @@ def _stop_all(jobs: list) -> None:
             job_manager().stop(job)
 
 
-def _status_text(job, snapshot: dict, t) -> tuple[float, str]:
-    where = progress(snapshot)
-    state_ = snapshot["state"]
-    if state_ == "queued":
-        position = job_manager().queue_position(job) or 1
-        return 0.0, t("transfer.arm.queued", ahead=len(job_manager().running()) + position - 1)
-    if state_ in ACTIVE and not where.steps:
-        return 0.0, t(f"train.phase.{snapshot['phase']}") if snapshot["phase"] in (
-            "importing", "preparing") else t("train.progress.waiting", elapsed=clock(where.elapsed))
-    if state_ in ACTIVE:
-        rate = f"{where.images_per_s:,.0f}" if where.images_per_s else "?"
-        return where.fraction, t("train.progress.text", epoch=where.epoch, epochs=where.epochs,
-                                 step=where.step, steps=where.steps, rate=rate,
-                                 elapsed=clock(where.elapsed), left=clock(where.left))
-    if state_ == "done":
-        return 1.0, t("transfer.arm.done", accuracy=100 * snapshot["result"]["test_accuracy"],
-                      elapsed=clock(where.elapsed))
-    if state_ == "stopped" and snapshot["result"]:
-        return where.fraction, t("transfer.arm.stopped", epochs=len(snapshot["epochs"]))
-    code = (snapshot["error"] or {}).get("code", "crash")
-    return where.fraction, t(f"train.job_error.{code if code in JOB_ERRORS else 'crash'}",
-                             message=(snapshot["error"] or {}).get("message", ""),
-                             learning_rate=f"{snapshot['config']['learning_rate']:g}")
-
-
-def _chart(snapshots: dict, target: float, t) -> None:
+def _chart(snapshots: dict[str, Snapshot], target: float, t) -> None:
     """Validation accuracy and loss per epoch, every arm on the same axes."""
-    epochs = max(s["config"]["epochs"] for s in snapshots.values())
+    epochs = max(s.settings.epochs for s in snapshots.values())
     names = {arm: t(f"transfer.arm.{arm}") for arm in snapshots}
-    frames = {arm: evaluation.epochs_frame(lesson.full_epochs(s["epochs"]))
-              for arm, s in snapshots.items()}
+    frames = {arm: evaluation.epochs_frame(s.full_epochs) for arm, s in snapshots.items()}
     left, right = st.columns(2)
     for column, metric, scale in ((left, "val_accuracy", 100), (right, "val_loss", 1)):
         runs = [(names[arm], f["epoch"], f[metric] * scale) for arm, f in frames.items()]
@@ -131,8 +100,8 @@ def _chart(snapshots: dict, target: float, t) -> None:
         else:
             fig.update_yaxes(rangemode="tozero")
         finetune = snapshots.get("finetune")
-        head = finetune and finetune["config"]["transfer"].get("head_epochs")
-        if head and head < finetune["config"]["epochs"]:
+        head = finetune.settings.transfer.head_epochs if finetune else None
+        if head and head < finetune.settings.epochs:
             fig.add_vline(x=head + 0.5, line_dash="dash", line_color="grey",
                           annotation_text=t("transfer.chart.unfreeze"))
         column.markdown(f"**{t(f'transfer.chart.{metric}')}**")
@@ -141,20 +110,20 @@ def _chart(snapshots: dict, target: float, t) -> None:
 
 def arms_live(arm_jobs: dict, target: float, t) -> None:
     """Each arm's progress and the shared chart, redrawn while any arm is active."""
-    every = poll_every([job.state for job in arm_jobs.values()])
+    every = jobs.poll_every([job.state for job in arm_jobs.values()])
 
     @st.fragment(run_every=every)
     def panel():
         snapshots = {arm: arm_jobs[arm].snapshot() for arm in lesson.ARMS if arm in arm_jobs}
-        if every is not None and poll_every([s["state"] for s in snapshots.values()]) != every:
+        if every is not None and jobs.poll_every([s.state for s in snapshots.values()]) != every:
             st.rerun()  # the whole page: the results table and the buttons, or a faster redraw
         for arm, snapshot in snapshots.items():
-            fraction, text = _status_text(arm_jobs[arm], snapshot, t)
+            fraction, text = jobs.status_line(arm_jobs[arm], snapshot, t)
             st.progress(fraction, text=f"**{t(f'transfer.arm.{arm}')}** · {text}")
-        if any(s["state"] in ("queued", "starting", "running") for s in snapshots.values()):
+        if any(s.active and s.state != JobState.STOPPING for s in snapshots.values()):
             st.button(t("transfer.stop"), key="transfer_stop", icon=":material/stop:",
                       on_click=_stop_all, args=(list(arm_jobs.values()),))
-        if any(s["epochs"] for s in snapshots.values()):
+        if any(s.epochs for s in snapshots.values()):
             _chart(snapshots, target, t)
 
     panel()
@@ -163,7 +132,7 @@ def arms_live(arm_jobs: dict, target: float, t) -> None:
 def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
     """The table and the generated sentences, once every arm has ended."""
     snapshots = {arm: job.snapshot() for arm, job in arm_jobs.items()}
-    results = lesson.compare(snapshots, target)
+    results = arm_compare.compare(snapshots, target)
     rows = [{
         "arm": t(f"transfer.arm.{arm}"),
         "test": None if r.test_accuracy is None else 100 * r.test_accuracy,
@@ -181,20 +150,20 @@ def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
         "to_target": st.column_config.TextColumn(
             t("transfer.col.to_target", target=f"{100 * target:.0f}")),
         "seconds": number("seconds", "%.1f s"), "trainable": t("transfer.col.trainable")})
-    epochs = max(s["config"]["epochs"] for s in snapshots.values())
-    st.success("\n\n".join(lesson.summary(results, target, epochs, language())),
+    epochs = max(s.settings.epochs for s in snapshots.values())
+    st.success("\n\n".join(arm_compare.summary(results, target, epochs, language())),
                icon=":material/insights:")
     try:
-        common = lesson.shared([s["config"] for s in snapshots.values()])
-        images = snapshots[next(iter(snapshots))]["info"].get("train_size", "?")
+        common = lesson.shared([s.config for s in snapshots.values()])
+        first = next(iter(snapshots.values())).start
+        images = first.train_size if first else "?"
         st.caption(t("transfer.fair", images=images, seed=common["seed"],
                      epochs=common["epochs"], batch_size=common["batch_size"],
                      learning_rate=f"{common['learning_rate']:g}"))
     except ValueError:
         st.warning(t("transfer.unfair"), icon=":material/warning:")
-    reused = next(iter(arm_jobs.values())).config.get("source")
-    if reused == "pretrained" and pretrain_job is not None and pretrain_job.epochs:
-        st.caption(t("transfer.pretrain_cost", seconds=f"{pretrain_job.epochs[-1]['t']:.0f}"))
+    if state.arms_source() == "pretrained" and pretrain_job is not None and pretrain_job.epochs:
+        st.caption(t("transfer.pretrain_cost", seconds=f"{pretrain_job.epochs[-1].t:.0f}"))
 
 
 def compare_ui(chosen, dataset, settings, lesson_jobs: dict, t) -> None:
@@ -215,8 +184,8 @@ def compare_ui(chosen, dataset, settings, lesson_jobs: dict, t) -> None:
     if not arm_jobs:
         st.caption(t("transfer.compare.none"))
         return
-    source = next(iter(arm_jobs.values())).config.get("source", "pretrained")
-    st.caption(t("transfer.compare.source", source=t(f"transfer.source.{source}.short")))
+    st.caption(t("transfer.compare.source",
+                 source=t(f"transfer.source.{state.arms_source()}.short")))
     arms_live(arm_jobs, target, t)
     if not busy:  # as the buttons saw it; an arm ending now reruns the page from the fragment
         results_ui(arm_jobs, lesson_jobs.get("pretrain"), target, t)

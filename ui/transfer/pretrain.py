@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import st_cache
 from core.transfer import lesson
-from core.training.arrays import export_arrays
+from ui import jobs
 from ui.training import live as train_live
 from ui.transfer import state
 
@@ -47,12 +47,7 @@ def pretrain_ui(dataset, settings: lesson.Settings, lesson_jobs: dict, t) -> Non
     busy = state.busy(lesson_jobs)
     if st.button(t("transfer.pretrain.start", width=settings.width), key="transfer_pretrain",
                  type="primary", icon=":material/play_arrow:", disabled=busy):
-        manager = st_cache.job_manager()
-        with st.spinner(t("train.exporting")):
-            data_path = export_arrays(dataset, "super", manager.root)
-        config = lesson.pretrain_job(settings, str(data_path), dataset.super_classes)
-        config["data_fingerprint"] = st_cache.fingerprint(dataset)
-        state.remember("pretrain", manager.submit(st_cache.session_id(), config, group="transfer"))
+        state.remember("pretrain", jobs.submit(dataset, lesson.pretrain_job(settings), "transfer", t))
         st.session_state[state.WANTED_KEY] = "pretrained"
         st.rerun()
     if busy:

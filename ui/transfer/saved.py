@@ -100,7 +100,7 @@ def upload_ui(t) -> None:
                               help=t("transfer.upload.help"))
     if upload is None:
         return
-    accepted = st.session_state.get(state.UPLOAD_KEY) or {}
+    accepted = st.session_state.get(state.EXTRACTOR_UPLOAD_KEY) or {}
     if accepted.get("file_id") == upload.file_id:
         return
     try:
@@ -158,7 +158,7 @@ def show_proof(result, chosen, dataset, reference, t) -> None:
         st.success(t("transfer.proof.same", **values), icon=":material/verified:")
     else:
         st.warning(t("transfer.proof.different", **values), icon=":material/difference:")
-    names = reference.config["class_names"] or dataset.super_classes
+    names = reference.config.data.class_names
     truth = dataset.y("test", "super")[:len(result.trained_classes)]
     st.image([upscale(image, THUMB) for image in dataset.x_test[:len(truth)]],
              caption=[t("transfer.proof.caption", true=names[y], trained=names[a], loaded=names[b])

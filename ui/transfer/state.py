@@ -17,11 +17,14 @@ import streamlit as st
 from core.transfer import pretrain
 from core import st_cache
 from core.transfer.checkpoints import CheckpointError, CheckpointInfo, inspect_keras, printable
-from core.data.course_files import atomic_write, write_error
+from core.data.course_files import write_error
+from core.data.files import atomic_write
+from core.training.contract import ENDED_WITH_OUTPUTS
 from ui import lost_runs
 
 JOBS_KEY = "transfer_job_ids"  # session_state: role -> job id
-UPLOAD_KEY = "transfer_upload_accepted"  # session_state: {"file_id", "name", "size"}
+EXTRACTOR_UPLOAD_KEY = "transfer_upload_accepted"  # session_state: {"file_id", "name", "size"}
+ARMS_SOURCE_KEY = "transfer_arms_source"  # session_state: the source the arms reused
 WANTED_KEY = "transfer_source_wanted"  # session_state: a source to select once it exists
 UPLOAD_FILE = "uploaded-extractor.keras"  # the accepted upload, in the session's folder
 SOURCES = ("pretrained", "bundled", "upload")  # where the extractor of steps 3-5 comes from
@@ -46,6 +49,15 @@ def jobs() -> dict:
 def remember(role: str, job) -> None:
     st.session_state.setdefault(JOBS_KEY, {})[role] = job.id
     lost_runs.remember(job)
+
+
+def remember_source(source: str) -> None:
+    """Which extractor (one of SOURCES) the arms now queued reuse."""
+    st.session_state[ARMS_SOURCE_KEY] = source
+
+
+def arms_source() -> str:
+    return st.session_state.get(ARMS_SOURCE_KEY, "pretrained")
 
 
 def forget(roles) -> None:
@@ -73,7 +85,7 @@ def checked(path: Path) -> CheckpointInfo | None:
 def pretrained(lesson_jobs: dict) -> Extractor | None:
     """The extractor this session's pretraining saved (also after a Stop), if any."""
     job = lesson_jobs.get("pretrain")
-    if job is None or job.state not in ("done", "stopped"):
+    if job is None or job.state not in ENDED_WITH_OUTPUTS:
         return None
     path = job.out_dir / "extractor.keras"
     info = checked(path) if path.is_file() else None
@@ -98,7 +110,7 @@ def bundled_extractor(dataset) -> Extractor | None:
 
 def uploaded() -> Extractor | None:
     """The last upload that passed the checks (a refused one never replaces it)."""
-    accepted = st.session_state.get(UPLOAD_KEY)
+    accepted = st.session_state.get(EXTRACTOR_UPLOAD_KEY)
     path = session_dir() / UPLOAD_FILE
     if not accepted or not path.is_file():
         return None
@@ -117,7 +129,7 @@ def accept_upload(file_id: str, name: str, data: bytes) -> CheckpointInfo:
         atomic_write(path, lambda out: out.write(data))
     except OSError as err:
         raise write_error(path, err) from None
-    st.session_state[UPLOAD_KEY] = {"file_id": file_id, "name": printable(name, 100),
+    st.session_state[EXTRACTOR_UPLOAD_KEY] = {"file_id": file_id, "name": printable(name, 100),
                                     "size": len(data)}
     return info
 

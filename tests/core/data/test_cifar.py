@@ -248,12 +248,12 @@ def test_prepare_writes_course_files_and_provenance(fake, server, tmp_path):
 
 def _cli(*args, cwd=ROOT):
     env = {**os.environ, "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost"}
-    return subprocess.run([sys.executable, "-m", "core.data.cifar", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def test_cli_prepares_end_to_end(fake, server, tmp_path):
-    result = _cli("prepare", "--data-dir", str(tmp_path), "--url", server.url("ok"),
+    result = _cli("prepare-cifar", "--data-dir", str(tmp_path), "--url", server.url("ok"),
                   "--md5", fake[2])
     assert result.returncode == 0, result.stderr
     assert "100%" in result.stderr and "MB" in result.stderr
@@ -263,7 +263,7 @@ def test_cli_prepares_end_to_end(fake, server, tmp_path):
 
 
 def test_cli_fails_cleanly_on_md5_mismatch(server, tmp_path):
-    result = _cli("prepare", "--data-dir", str(tmp_path), "--url", server.url("ok"),
+    result = _cli("prepare-cifar", "--data-dir", str(tmp_path), "--url", server.url("ok"),
                   "--md5", "0" * 32)
     assert result.returncode == 1
     assert "md5" in result.stderr and "0" * 32 in result.stderr
@@ -273,6 +273,6 @@ def test_cli_fails_cleanly_on_md5_mismatch(server, tmp_path):
 
 def test_cli_help():
     result = _cli("--help")
-    assert result.returncode == 0 and "prepare" in result.stdout
-    result = _cli("prepare", "--help")
+    assert result.returncode == 0 and "prepare-cifar" in result.stdout
+    result = _cli("prepare-cifar", "--help")
     assert result.returncode == 0 and "--md5" in result.stdout and cifar.OFFICIAL_MD5 in result.stdout

@@ -1,11 +1,15 @@
 """Evaluation from test probabilities, checked against examples worked out by hand."""
+import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.training import evaluation
+from core.training.contract import BatchEvent, EpochEvent, JobState, Phase, Snapshot, StartEvent
 from core.training.progress import clock, progress
+from tests.core.training.test_jobs import make_config
 
 PROBS = np.array([  # 6 test images, 3 classes
     [0.7, 0.2, 0.1],  # true 0, predicted 0
@@ -61,10 +65,10 @@ def test_misclassified_most_confident_first_with_top3():
     assert evaluation.misclassified(PROBS, PROBS.argmax(1)).empty
 
 
-EPOCHS = [{"event": "epoch", "epoch": 0, "loss": 1.0, "accuracy": 0.4, "val_loss": 1.1,
-           "val_accuracy": 0.35, "t": 2.0, "partial": False},
-          {"event": "epoch", "epoch": 1, "loss": 0.8, "accuracy": 0.6, "val_loss": 0.9,
-           "val_accuracy": 0.5, "t": 4.0, "partial": False}]
+EPOCHS = [EpochEvent(epoch=0, loss=1.0, accuracy=0.4, val_loss=1.1, val_accuracy=0.35, t=2.0,
+                    partial=False),
+          EpochEvent(epoch=1, loss=0.8, accuracy=0.6, val_loss=0.9, val_accuracy=0.5, t=4.0,
+                    partial=False)]
 
 
 def test_history_table_and_csv():
@@ -74,14 +78,16 @@ def test_history_table_and_csv():
     csv = evaluation.history_csv(EPOCHS).decode()
     assert csv.splitlines()[0] == "epoch,loss,accuracy,val_loss,val_accuracy,seconds"
     assert csv.splitlines()[2].startswith("2,0.8,0.6,0.9,0.5,4.0")
-    no_val = evaluation.epochs_frame([{"epoch": 0, "loss": 1.0, "accuracy": 0.5, "t": 1.0}])
+    no_val = evaluation.epochs_frame([EpochEvent(epoch=0, loss=1.0, accuracy=0.5, t=1.0,
+                                                 partial=False)])
     assert no_val["val_loss"].isna().all()
     assert evaluation.epochs_frame([]).empty
 
 
 def test_batches_on_a_fractional_epoch_axis():
-    batches = [{"epoch": e, "step": s, "loss": 1.0 - 0.1 * (2 * e + s), "accuracy": 0.5,
-                "seen": 10 * (s + 1), "t": 0.1 * (2 * e + s)} for e in range(2) for s in range(2)]
+    batches = [BatchEvent(epoch=e, step=s, loss=1.0 - 0.1 * (2 * e + s), accuracy=0.5,
+                          seen=10 * (s + 1), t=0.1 * (2 * e + s))
+               for e in range(2) for s in range(2)]
     frame = evaluation.batches_frame(batches, steps_per_epoch=2)
     assert frame["step"].tolist() == [1, 2, 3, 4]
     assert frame["epoch"].tolist() == [0.5, 1.0, 1.5, 2.0]
@@ -126,15 +132,20 @@ def test_outputs_load_from_a_jobs_folder(tmp_path):
 
 
 def test_progress_from_a_snapshot():
-    snapshot = {"config": {"epochs": 4}, "info": {"steps": 10, "train_size": 1000},
-                "phase": "training", "started": 100.0, "ended": None,
-                "batches": [{"epoch": 1, "step": 4, "seen": 500, "t": 3.0}]}
+    config = make_config("unused.npz", epochs=4)
+    snapshot = Snapshot(
+        id=1, state=JobState.RUNNING, phase=Phase.TRAINING, config=config,
+        out_dir=Path("/tmp"), created=99.0, started=100.0,
+        start=StartEvent(params=1, trainable=1, train_size=1000, val_size=0, test_size=0,
+                         steps=10, epochs=4),
+        batches=(BatchEvent(epoch=1, step=4, loss=1.0, accuracy=0.5, seen=500, t=3.0),))
     where = progress(snapshot, now=110.0)
     assert (where.epoch, where.step, where.steps) == (2, 5, 10)
     assert where.fraction == pytest.approx(15 / 40)
     assert where.images_per_s == pytest.approx(1500 / 3.0)
     assert where.left == pytest.approx(3.0 * (40 / 15 - 1))
     assert where.elapsed == 10.0
-    waiting = progress(dict(snapshot, batches=[], phase="importing"), now=101.0)
+    waiting = progress(dataclasses.replace(snapshot, batches=(), phase=Phase.IMPORTING),
+                       now=101.0)
     assert waiting.fraction == 0 and waiting.left is None and waiting.epoch == 0
     assert clock(61) == "1:01" and clock(3725) == "1:02:05" and clock(None) == "?"

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from core.training.contract import DataRef, JobConfig, JobState, RunSettings
 from core.training.manager import OWNER_FILE, ROOT_PREFIX, JobManager, remove_stale_roots
 
 pytestmark = pytest.mark.slow
@@ -33,11 +34,13 @@ def data_path(tmp_path_factory):
     return str(path)
 
 
-def make_config(data_path, **changes):
-    config = dict(input_shape=[32, 32, 3], layers=TINY, target="super", epochs=2, batch_size=64,
-                  optimizer="adam", learning_rate=0.01, validation_split=0.1, seed=0,
-                  data_path=data_path)
-    return dict(config, **changes)
+def make_config(data_path, **changes) -> JobConfig:
+    """The tiny CNN on `data_path`'s three classes; `changes` override RunSettings fields."""
+    settings = dict(model="calculator", target="super", input_shape=(32, 32, 3),
+                    layers=tuple(TINY), n_classes=3, epochs=2, batch_size=64, optimizer="adam",
+                    learning_rate=0.01, validation_split=0.1, seed=0)
+    return JobConfig(RunSettings(**dict(settings, **changes)),
+                     DataRef(str(data_path), "test-data", ("a", "b", "c")))
 
 
 @pytest.fixture
@@ -60,17 +63,20 @@ def test_job_records_batches_epochs_and_result(manager, data_path):
     job = manager.submit("a", make_config(data_path))
     wait(lambda: not job.active)
     record = job.snapshot()
-    assert record["state"] == "done", record["error"]
+    assert record.state == JobState.DONE, record.error
     steps = math.ceil(540 / 64)  # 600 images less a 10% validation split
-    assert len(record["batches"]) == 2 * steps and len(record["epochs"]) == 2
-    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(record["epochs"][0])
+    assert record.steps == steps and record.start.train_size == 540
+    assert len(record.batches) == 2 * steps and len(record.epochs) == 2
+    first_epoch = record.epochs[0]
+    assert None not in (first_epoch.loss, first_epoch.accuracy, first_epoch.val_loss,
+                        first_epoch.val_accuracy)
     # True per-batch losses: their sample-weighted mean is the epoch's loss.
-    first = [b for b in record["batches"] if b["epoch"] == 0]
-    sizes = np.diff([0] + [b["seen"] for b in first])
-    mean = np.average([b["loss"] for b in first], weights=sizes)
-    assert mean == pytest.approx(record["epochs"][0]["loss"], rel=1e-4)
-    assert len({round(b["loss"], 6) for b in first}) > 1, "per-batch, not a running mean"
-    assert 0 <= record["result"]["test_accuracy"] <= 1
+    first = [b for b in record.batches if b.epoch == 0]
+    sizes = np.diff([0] + [b.seen for b in first])
+    mean = np.average([b.loss for b in first], weights=sizes)
+    assert mean == pytest.approx(first_epoch.loss, rel=1e-4)
+    assert len({round(b.loss, 6) for b in first}) > 1, "per-batch, not a running mean"
+    assert 0 <= record.test_accuracy <= 1
     assert (job.out_dir / "model.keras").is_file()
     probs = np.load(job.out_dir / "test_probs.npy")
     assert probs.shape == (90, 3)
@@ -79,11 +85,11 @@ def test_job_records_batches_epochs_and_result(manager, data_path):
 def test_same_seed_same_curves(manager, data_path):
     jobs = [manager.submit("a", make_config(data_path, epochs=1)) for _ in range(2)]
     wait(lambda: not any(j.active for j in jobs))
-    losses = [[b["loss"] for b in j.snapshot()["batches"]] for j in jobs]
+    losses = [[b.loss for b in j.snapshot().batches] for j in jobs]
     assert losses[0] == losses[1]
     other = manager.submit("a", make_config(data_path, epochs=1, seed=1))
     wait(lambda: not other.active)
-    assert [b["loss"] for b in other.snapshot()["batches"]] != losses[0]
+    assert [b.loss for b in other.snapshot().batches] != losses[0]
 
 
 def test_stop_ends_within_one_batch_and_keeps_the_model(manager, data_path):
@@ -92,7 +98,7 @@ def test_stop_ends_within_one_batch_and_keeps_the_model(manager, data_path):
     manager.stop(job)
     at_stop = len(job.batches)
     wait(lambda: not job.active)
-    assert job.state == "stopped" and job.result.get("stopped") is True
+    assert job.state == JobState.STOPPED and job.result.stopped is True
     assert len(job.batches) <= at_stop + 1, "Stop takes effect after the current batch"
     assert len(job.epochs) < 50
     assert (job.out_dir / "model.keras").is_file(), "the model so far stays usable"
@@ -102,7 +108,7 @@ def test_nonfinite_loss_stops_with_an_explanation(manager, data_path):
     job = manager.submit("a", make_config(data_path, optimizer="sgd", learning_rate=1e12,
                                           epochs=5))
     wait(lambda: not job.active)
-    assert job.state == "failed" and job.error["code"] == "nonfinite_loss"
+    assert job.state == JobState.FAILED and job.error.code == "nonfinite_loss"
     assert len(job.epochs) < 5
 
 
@@ -110,10 +116,10 @@ def test_second_job_waits_in_the_queue_then_runs(manager, data_path):
     first = manager.submit("a", make_config(data_path, epochs=3))
     second = manager.submit("b", make_config(data_path, epochs=1))
     assert manager.queue_position(second) == 1 and manager.queue_position(first) is None
-    wait(lambda: first.state == "running")
-    assert second.state == "queued"
+    wait(lambda: first.state == JobState.RUNNING)
+    assert second.state == JobState.QUEUED
     wait(lambda: not second.active)
-    assert first.state == "done" and second.state == "done"
+    assert first.state == JobState.DONE and second.state == JobState.DONE
     assert second.started >= first.ended
 
 
@@ -121,9 +127,9 @@ def test_cancel_a_queued_job(manager, data_path):
     first = manager.submit("a", make_config(data_path, epochs=1))
     second = manager.submit("b", make_config(data_path, epochs=1))
     manager.stop(second)
-    assert second.state == "stopped" and second.error["code"] == "cancelled"
+    assert second.state == JobState.STOPPED and second.error.code == "cancelled"
     wait(lambda: not first.active)
-    assert first.state == "done"
+    assert first.state == JobState.DONE
 
 
 def test_orphaned_job_is_stopped(tmp_path, data_path):
@@ -135,7 +141,7 @@ def test_orphaned_job_is_stopped(tmp_path, data_path):
         wait(lambda: len(job.batches) >= 2)
         alive["a"] = False  # the tab was closed
         wait(lambda: not job.active, timeout=60)
-        assert job.state == "stopped"
+        assert job.state == JobState.STOPPED
         wait(lambda: job.worker is None or not job.worker.alive(), timeout=30)
     finally:
         manager.shutdown()
@@ -144,16 +150,16 @@ def test_orphaned_job_is_stopped(tmp_path, data_path):
 def test_a_crashing_worker_is_reported(manager, tmp_path):
     job = manager.submit("a", make_config(str(tmp_path / "missing.npz")))
     wait(lambda: not job.active)
-    assert job.state == "failed" and job.error["code"] == "crash"
-    assert "missing.npz" in job.error["message"]
+    assert job.state == JobState.FAILED and job.error.code == "crash"
+    assert "missing.npz" in job.error.message
 
 
 def test_a_killed_worker_is_reported(manager, data_path):
     job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16))
     wait(lambda: len(job.batches) >= 2)
-    job.worker.process.kill()
+    job.worker.kill()
     wait(lambda: not job.active)
-    assert job.state == "failed" and job.error["code"] == "worker_died"
+    assert job.state == JobState.FAILED and job.error.code == "worker_died"
 
 
 def test_session_folders_are_private_and_not_named_by_users(manager):
@@ -164,10 +170,10 @@ def test_session_folders_are_private_and_not_named_by_users(manager):
 
 def ended(manager, session_id, group="train"):
     """A job that has already ended (no worker started: this manager runs none)."""
-    job = manager.submit(session_id, {"epochs": 1}, group=group)
+    job = manager.submit(session_id, make_config("unused.npz", epochs=1), group=group)
     job.out_dir.mkdir(parents=True)
     (job.out_dir / "model.keras").write_bytes(b"a model")
-    job.state = "done"
+    job.state = JobState.DONE
     return job
 
 
@@ -190,13 +196,13 @@ def test_an_ended_session_is_forgotten_with_its_files(tmp_path):
     manager = JobManager(max_running=0, warm=False, root=tmp_path, orphan_grace=0,
                          forget_after=0, session_alive=lambda s: alive[s])
     try:
-        done, waiting = ended(manager, "a"), manager.submit("a", {"epochs": 1})
+        done, waiting = ended(manager, "a"), manager.submit("a", make_config("unused.npz"))
         kept = ended(manager, "b")
         manager.reap()
         assert manager.jobs_of("a") == [done, waiting]  # both tabs still open
         alive["a"] = False  # the tab was closed
         manager.reap()  # its queued job is cancelled, then the session is forgotten
-        assert waiting.state == "stopped" and manager.jobs_of("a") == []
+        assert waiting.state == JobState.STOPPED and manager.jobs_of("a") == []
         assert not done.out_dir.exists() and not done.out_dir.parent.exists()
         assert manager.jobs_of("b") == [kept] and kept.out_dir.exists()
     finally:

@@ -5,11 +5,10 @@ import pytest
 
 from core.training import plan as train_config
 from core.i18n import LANGUAGES, table
+from core.training.contract import RunSettings
 from core.training.plan import ConfigError, plan
 
 TRAIN_SIZE = 7500  # the course's (and the synthetic set's) training images
-ENGINE_KEYS = {"input_shape", "layers", "epochs", "batch_size", "optimizer", "learning_rate",
-               "validation_split", "seed"}  # what core.training.worker reads besides data_path
 
 
 def settings(**changes):
@@ -24,13 +23,14 @@ def error_of(**changes) -> ConfigError:
 
 def test_defaults_are_the_notebooks_stride_model():
     result = plan(settings(), TRAIN_SIZE)
-    assert ENGINE_KEYS <= set(result.config)
+    assert isinstance(result.settings, RunSettings)
     assert result.params == 114_371  # the notebook's model.summary()
-    assert result.config["batch_size"] == 200 and result.config["epochs"] == 20
-    assert result.config["optimizer"] == "adam"
+    assert result.settings.batch_size == 200 and result.settings.epochs == 20
+    assert result.settings.optimizer == "adam" and result.settings.learning_rate == 0.001
+    assert result.settings.n_classes == 3 and result.settings.transfer is None
     assert result.train_images == 6750  # 7,500 less the 10% validation split
     assert result.rows[-1].output_shape == (3,)
-    assert "max_train" not in result.config
+    assert result.settings.max_train is None and result.settings.max_test is None
 
 
 def test_fine_classes_resize_the_head():
@@ -119,7 +119,7 @@ def test_every_error_code_has_a_message_in_every_language():
 
 def test_image_cap_for_tests_and_demos():
     result = plan(settings(), TRAIN_SIZE, max_images=300)
-    assert result.config["max_train"] == 300 and result.config["max_test"] == 300
+    assert result.settings.max_train == 300 and result.settings.max_test == 300
     assert result.train_images == 270
 
 
@@ -135,3 +135,11 @@ def test_time_estimate_is_sane():
     assert train_config.epoch_seconds(10**6, 1000, 100) == pytest.approx(
         10 * train_config.SECONDS_PER_STEP
         + 1000 * (train_config.SECONDS_PER_IMAGE + 10**6 * train_config.SECONDS_PER_MAC))
+
+
+def test_choices_missing_a_setting_are_a_bug_not_a_default():
+    """The page passes every widget's value; a missing one is never filled in silently."""
+    choices = settings()
+    del choices["seed"]
+    with pytest.raises(ValueError, match="seed"):
+        plan(choices, TRAIN_SIZE)

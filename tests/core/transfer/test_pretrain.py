@@ -8,7 +8,7 @@ import pytest
 
 from core.transfer.checkpoints import inspect_keras
 from core.data.dataset import Dataset
-from core.transfer.pretrain import bundled, main, run_pretrain
+from core.transfer.pretrain import bundled, run_pretrain
 
 pytestmark = pytest.mark.slow
 
@@ -28,16 +28,10 @@ def test_pretrain_writes_a_matching_checkpoint(tmp_path):
     path = run_pretrain(dataset, width=4, epochs=1, out=tmp_path, report=lambda line: None)
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["fingerprint"] == dataset.fingerprint and meta["width"] == 4
-    assert meta["command"].startswith("python -m core.transfer.pretrain pretrain")
+    assert meta["command"].startswith("python -m core pretrain")
     assert 0 <= meta["test_accuracy"] <= 1
     assert inspect_keras(path.read_bytes(), path.name).output_shape == (2, 2, 4)
     matching, other = bundled(dataset, tmp_path)
     assert [p for p, _ in matching] == [path] and other == []
     matching, other = bundled(small_dataset(1), tmp_path)
     assert matching == [] and [p for p, _ in other] == [path]
-
-
-def test_cli_help(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["--help"])
-    assert info.value.code == 0 and "pretrain" in capsys.readouterr().out

@@ -3,6 +3,7 @@ fine-tuning unfreezes it with BatchNormalization kept in inference mode."""
 import numpy as np
 import pytest
 
+from core.training.contract import FROM_FILE, JobState, Recipe, TransferRecipe
 from core.training.manager import JobManager
 
 from tests.core.training.test_jobs import data_path, make_config, wait  # noqa: F401 (fixture)
@@ -25,11 +26,13 @@ def manager(tmp_path_factory):
 
 
 def run(manager, data_path, recipe, seed=0, **transfer):
-    config = make_config(data_path, n_classes=3, epochs=2, layers=None, seed=seed, transfer=dict(
-        recipe=recipe, extractor_layers=EXTRACTOR, **transfer))
+    if Recipe(recipe) not in FROM_FILE:
+        transfer["extractor_layers"] = tuple(EXTRACTOR)
+    config = make_config(data_path, n_classes=3, epochs=2, layers=None, seed=seed,
+                         transfer=TransferRecipe(Recipe(recipe), **transfer))
     job = manager.submit("t", config)
     wait(lambda: not job.active)
-    assert job.state == "done", job.error
+    assert job.state == JobState.DONE, job.error
     return job
 
 
@@ -50,7 +53,7 @@ def pretrained(manager, data_path):
 
 def test_frozen_extractor_does_not_change(manager, data_path, pretrained):
     job = run(manager, data_path, "frozen", extractor_path=str(pretrained))
-    assert job.info["trainable"] == 8 * 8 * 4 * 3 + 3, "only the Dense(3) head on 8x8x4 trains"
+    assert job.start.trainable == 8 * 8 * 4 * 3 + 3, "only the Dense(3) head on 8x8x4 trains"
     before, after = weights(pretrained, None), weights(job.out_dir / "model.keras")
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
 
@@ -58,7 +61,7 @@ def test_frozen_extractor_does_not_change(manager, data_path, pretrained):
 def test_finetune_unfreezes_but_keeps_batchnorm_statistics(manager, data_path, pretrained):
     job = run(manager, data_path, "finetune", extractor_path=str(pretrained), head_epochs=1,
               finetune_learning_rate=1e-3)
-    assert job.info["unfreeze_epoch"] == 1 and job.info["trainable_after"] > job.info["trainable"]
+    assert job.unfreeze.epoch == 1 and job.unfreeze.trainable > job.start.trainable
     before = weights(pretrained, None)
     after = weights(job.out_dir / "model.keras")
     kernel_changed = not np.array_equal(before[0], after[0])
@@ -69,5 +72,5 @@ def test_finetune_unfreezes_but_keeps_batchnorm_statistics(manager, data_path, p
 def test_scratch_has_fresh_weights(manager, data_path, pretrained):
     # Same data as the pretraining here, so another seed: with seed 0 scratch *is* pretrain.
     job = run(manager, data_path, "scratch", seed=1)
-    assert job.info["trainable"] > 3 * 64 * 3
+    assert job.start.trainable > 3 * 64 * 3
     assert not np.array_equal(weights(pretrained, None)[0], weights(job.out_dir / "model.keras")[0])

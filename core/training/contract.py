@@ -1,0 +1,425 @@
+"""The training job contract: everything that crosses the boundary between the server and
+a worker, typed, checked at the door, and nowhere else spelled as a bare dict or string.
+
+    server -> worker   one `Assignment` (a JobConfig and the folder for its outputs)
+    worker -> server   `Event`s: PhaseEvent, ReadyEvent, StartEvent, BatchEvent,
+                       EpochEvent, UnfreezeEvent, DoneEvent, ErrorEvent
+    server -> pages    a `Snapshot` of the job: its JobState, Phase, config and events
+
+A config is complete or refused: `JobConfig.from_dict` raises `ContractError` for a
+missing, unknown or wrongly typed field, and the worker reports that as an error event
+instead of training on a guess. Every event and config travels as one JSON line
+(`to_line` / `parse_event`). docs/ARCHITECTURE.md ("The worker protocol") tells the story.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Union
+
+
+class ContractError(ValueError):
+    """A config or event that does not follow the contract (a bug, or a foreign file)."""
+
+
+# ---- states and phases -----------------------------------------------------------------
+
+class JobState(StrEnum):
+    """Where a job is in its life. QUEUED -> STARTING -> RUNNING (-> STOPPING) -> an end."""
+    QUEUED = "queued"  # waiting for a worker slot
+    STARTING = "starting"  # a worker has it: importing TensorFlow, preparing data and model
+    RUNNING = "running"  # fitting
+    STOPPING = "stopping"  # Stop was asked for; ends within a batch
+    DONE = "done"  # trained every epoch and saved its outputs
+    STOPPED = "stopped"  # ended early on request (outputs saved if a batch had run)
+    FAILED = "failed"  # crashed, diverged, lost its worker, or the disk was full
+
+    @property
+    def active(self) -> bool:
+        """Not ended yet: queued or holding a worker."""
+        return self in ACTIVE_STATES
+
+    @property
+    def running(self) -> bool:
+        """Holding a worker (counts against the running limit)."""
+        return self in RUNNING_STATES
+
+
+ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.STARTING, JobState.RUNNING,
+                           JobState.STOPPING})
+RUNNING_STATES = frozenset({JobState.STARTING, JobState.RUNNING, JobState.STOPPING})
+ENDED_WITH_OUTPUTS = frozenset({JobState.DONE, JobState.STOPPED})  # may have a saved model
+
+
+class Phase(StrEnum):
+    """What a job's worker is doing, in the order the page shows them."""
+    QUEUED = "queued"
+    IMPORTING = "importing"  # TensorFlow loading in a fresh worker
+    PREPARING = "preparing"  # reading the arrays, building and compiling the model
+    TRAINING = "training"
+    SAVING = "saving"  # model.keras and the test-set probabilities
+    ENDED = "ended"
+
+
+PHASE_ORDER = (Phase.QUEUED, Phase.IMPORTING, Phase.PREPARING, Phase.TRAINING, Phase.SAVING)
+
+
+class Recipe(StrEnum):
+    """How a transfer-learning job builds its model (core.transfer.models)."""
+    PRETRAIN = "pretrain"  # fresh extractor + head, the extractor saved afterwards
+    SCRATCH = "scratch"  # fresh extractor of the same architecture (the baseline)
+    FROZEN = "frozen"  # loaded extractor, not trainable: only the head learns
+    FINETUNE = "finetune"  # loaded extractor, frozen for head_epochs, then unfrozen
+
+
+FROM_FILE = frozenset({Recipe.FROZEN, Recipe.FINETUNE})  # recipes that load a saved extractor
+
+
+# ---- checking values at the door --------------------------------------------------------
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check(kind: type, value: Any, name: str) -> Any:
+    """value converted to the annotated type `kind`, or ContractError."""
+    origin = typing.get_origin(kind)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _check(option, value, name)
+            except ContractError:
+                continue
+        raise ContractError(f"{name}: {value!r} fits none of {kind}")
+    if origin is tuple:
+        args = typing.get_args(kind)
+        if not isinstance(value, (list, tuple)):
+            raise ContractError(f"{name}: expected a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_check(args[0], v, name) for v in value)
+        if len(args) != len(value):
+            raise ContractError(f"{name}: expected {len(args)} items, got {len(value)}")
+        return tuple(_check(a, v, name) for a, v in zip(args, value))
+    if origin is dict or kind is dict:
+        if not isinstance(value, dict):
+            raise ContractError(f"{name}: expected an object, got {value!r}")
+        return dict(value)
+    if dataclasses.is_dataclass(kind):
+        return value if isinstance(value, kind) else kind.from_dict(value)
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        try:
+            return kind(value)
+        except ValueError:
+            raise ContractError(f"{name}: {value!r} is not one of {[m.value for m in kind]}") from None
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ContractError(f"{name}: expected true or false, got {value!r}")
+        return value
+    if kind is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ContractError(f"{name}: expected a whole number, got {value!r}")
+        return value
+    if kind is float:
+        if not _is_number(value):
+            raise ContractError(f"{name}: expected a number, got {value!r}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ContractError(f"{name}: expected text, got {value!r}")
+        return value
+    raise ContractError(f"{name}: no rule for {kind}")  # a field type this module forgot
+
+
+@functools.cache
+def _hints(cls: type) -> dict:
+    return typing.get_type_hints(cls)
+
+
+class Record:
+    """Strict (de)serialisation for the frozen dataclasses below: every field present,
+    none unknown, each of its declared type."""
+
+    @classmethod
+    def from_dict(cls, data: Any):
+        if not isinstance(data, dict):
+            raise ContractError(f"{cls.__name__}: expected an object, got {data!r}")
+        hints = _hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = set(data) - set(names) - {"event"}
+        missing = [n for n in names if n not in data]
+        if unknown or missing:
+            raise ContractError(f"{cls.__name__}: missing {missing}, unknown {sorted(unknown)}")
+        return cls(**{n: _check(hints[n], data[n], f"{cls.__name__}.{n}") for n in names})
+
+    def to_dict(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: records as dicts, tuples as lists, enums as their strings."""
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+# ---- what to train ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TransferRecipe(Record):
+    """The transfer-learning part of a job: which recipe, and what it needs."""
+    recipe: Recipe
+    extractor_layers: tuple[dict, ...] | None = None  # pretrain, scratch: built fresh
+    extractor_path: str | None = None  # frozen, finetune: a checked .keras file
+    head_epochs: int | None = None  # finetune: epochs of the head alone before unfreezing
+    finetune_learning_rate: float | None = None  # finetune: after unfreezing
+
+    def __post_init__(self):
+        loads = self.recipe in FROM_FILE
+        if loads != (self.extractor_path is not None) or loads == (self.extractor_layers is not None):
+            raise ContractError(f"recipe {self.recipe}: give extractor_path to frozen and "
+                                "finetune, extractor_layers to pretrain and scratch")
+        tunes = self.recipe == Recipe.FINETUNE
+        if tunes != (self.head_epochs is not None) or tunes != (self.finetune_learning_rate is not None):
+            raise ContractError("head_epochs and finetune_learning_rate belong to finetune alone")
+        if tunes and (self.head_epochs < 1 or not 0 < self.finetune_learning_rate < math.inf):
+            raise ContractError("finetune needs head_epochs >= 1 and a positive learning rate")
+
+
+@dataclass(frozen=True)
+class RunSettings(Record):
+    """What a student asked to train: the model and every setting of the fit.
+
+    Two jobs with equal settings on the same data train identically (the seed fixes
+    the split, the batch order and the initial weights).
+    """
+    model: str  # a notebook preset id (core.training.plan.MODELS), "calculator" or "extractor"
+    target: str  # "super" or "fine": which labels the model learns
+    input_shape: tuple[int, int, int]  # (H, W, C)
+    layers: tuple[dict, ...] | None  # the layer specs (core.stack.spec); None: see transfer
+    n_classes: int  # units of the softmax head
+    epochs: int
+    batch_size: int
+    optimizer: str  # a name keras.optimizers.get knows: adam, sgd, rmsprop
+    learning_rate: float
+    validation_split: float  # 0..1 of the training images held out, chosen by the seed
+    seed: int  # keras.utils.set_random_seed and the split
+    max_train: int | None = None  # caps on the images used (tests and short demos)
+    max_test: int | None = None
+    transfer: TransferRecipe | None = None
+
+    def __post_init__(self):
+        if (self.layers is None) == (self.transfer is None):
+            raise ContractError("a job has either layers or a transfer recipe")
+        if self.target not in ("super", "fine"):
+            raise ContractError(f"target {self.target!r} is not super or fine")
+        if self.epochs < 1 or self.batch_size < 1 or self.n_classes < 2:
+            raise ContractError("epochs and batch_size must be >= 1, n_classes >= 2")
+        if not (0 <= self.validation_split < 1 and 0 < self.learning_rate < math.inf):
+            raise ContractError("validation_split must be in [0, 1), learning_rate > 0")
+        if self.transfer and self.transfer.recipe == Recipe.FINETUNE and (
+                self.transfer.head_epochs > self.epochs):
+            raise ContractError("finetune: head_epochs is more than epochs")
+
+
+@dataclass(frozen=True)
+class DataRef(Record):
+    """The arrays a job trains on: an .npz written by core.training.arrays."""
+    path: str
+    fingerprint: str  # core.data.dataset.Dataset.fingerprint of the dataset it came from
+    class_names: tuple[str, ...]  # index -> name, for the target's labels
+
+
+@dataclass(frozen=True)
+class JobConfig(Record):
+    """A job as a page submits it: what to train, on which data."""
+    settings: RunSettings
+    data: DataRef
+
+    def __post_init__(self):
+        if len(self.data.class_names) != self.settings.n_classes:
+            raise ContractError(f"{self.settings.n_classes} classes, "
+                                f"{len(self.data.class_names)} names")
+
+    def key(self) -> str:
+        """Equal for two configs that train the same model the same way on the same data."""
+        identity = {"settings": self.settings.to_dict(), "data": self.data.fingerprint}
+        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Assignment(Record):
+    """What the server sends a worker: one job and the folder for its outputs."""
+    config: JobConfig
+    out_dir: str
+
+
+# ---- what a worker reports ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PhaseEvent(Record):
+    NAME: ClassVar[str] = "phase"
+    phase: Phase
+
+
+@dataclass(frozen=True)
+class ReadyEvent(Record):
+    """TensorFlow imported; the worker waits for an Assignment."""
+    NAME: ClassVar[str] = "ready"
+    import_seconds: float
+
+
+@dataclass(frozen=True)
+class StartEvent(Record):
+    """The model is built and fit begins."""
+    NAME: ClassVar[str] = "start"
+    params: int  # all of the model's parameters
+    trainable: int  # those the optimizer changes now
+    train_size: int  # images per epoch after the validation split and caps
+    val_size: int
+    test_size: int
+    steps: int  # batches per epoch
+    epochs: int
+
+
+@dataclass(frozen=True)
+class BatchEvent(Record):
+    """One batch's own loss and accuracy (Keras reports running means; see the worker)."""
+    NAME: ClassVar[str] = "batch"
+    epoch: int  # from 0
+    step: int  # from 0
+    loss: float
+    accuracy: float
+    seen: int  # images of this epoch so far
+    t: float  # seconds since the first batch of the run
+
+
+@dataclass(frozen=True)
+class EpochEvent(Record):
+    NAME: ClassVar[str] = "epoch"
+    epoch: int  # from 0
+    t: float
+    partial: bool  # a Stop ended it before its last batch
+    loss: float
+    accuracy: float
+    val_loss: float | None = None  # None without a validation split
+    val_accuracy: float | None = None
+
+
+@dataclass(frozen=True)
+class UnfreezeEvent(Record):
+    """Fine-tuning's second phase began at `epoch` with `trainable` parameters."""
+    NAME: ClassVar[str] = "unfreeze"
+    epoch: int
+    trainable: int
+
+
+@dataclass(frozen=True)
+class DoneEvent(Record):
+    NAME: ClassVar[str] = "done"
+    stopped: bool  # Stop ended it early
+    test_accuracy: float  # (predict(x_test).argmax(1) == y_test).mean()
+
+
+JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server",
+              "disk_full", "bad_config")  # ErrorEvent codes; each has train.job_error.<code>
+
+
+@dataclass(frozen=True)
+class ErrorEvent(Record):
+    NAME: ClassVar[str] = "error"
+    code: str  # one of JOB_ERRORS
+    message: str
+
+
+Event = Union[PhaseEvent, ReadyEvent, StartEvent, BatchEvent, EpochEvent, UnfreezeEvent,
+              DoneEvent, ErrorEvent]
+EVENTS = {kind.NAME: kind for kind in typing.get_args(Event)}
+
+
+def to_line(record: Record) -> str:
+    """One JSON line: an event (with its "event" name) or an Assignment."""
+    data = record.to_dict()
+    name = getattr(record, "NAME", None)
+    return json.dumps({"event": name, **data} if name else data)
+
+
+def parse_event(line: str) -> Event:
+    """The event a worker printed; ContractError for anything else."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise ContractError(f"not JSON: {line[:80]!r}") from None
+    kind = EVENTS.get(data.get("event")) if isinstance(data, dict) else None
+    if kind is None:
+        raise ContractError(f"not an event: {line[:80]!r}")
+    return kind.from_dict(data)
+
+
+def parse_assignment(line: str) -> Assignment:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise ContractError(f"not JSON: {line[:80]!r}") from None
+    return Assignment.from_dict(data)
+
+
+# ---- what pages read ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of a job's record, for drawing (core.training.job.Job.snapshot)."""
+    id: int
+    state: JobState
+    phase: Phase
+    config: JobConfig
+    out_dir: Path
+    created: float
+    started: float | None = None  # left the queue
+    ended: float | None = None
+    import_seconds: float | None = None  # of the worker that ran it (None: already warm)
+    start: StartEvent | None = None
+    unfreeze: UnfreezeEvent | None = None
+    batches: tuple[BatchEvent, ...] = ()
+    epochs: tuple[EpochEvent, ...] = ()
+    result: DoneEvent | None = None
+    error: ErrorEvent | None = None
+
+    @property
+    def settings(self) -> RunSettings:
+        return self.config.settings
+
+    @property
+    def active(self) -> bool:
+        return self.state.active
+
+    @property
+    def steps(self) -> int:
+        """Batches per epoch (0 until the worker has said)."""
+        return self.start.steps if self.start else 0
+
+    @property
+    def full_epochs(self) -> tuple[EpochEvent, ...]:
+        """Epochs that ran to their last batch (a Stop mid-epoch reports a partial one)."""
+        return tuple(e for e in self.epochs if not e.partial)
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.result.test_accuracy if self.result else None
