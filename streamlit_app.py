@@ -4,7 +4,7 @@ import streamlit as st
 from core.i18n import LANGUAGES, normalize_language
 from core.training.malloc import limit_malloc_arenas
 from core.st_cache import data_summary, start_loading_default, translator
-from ui.steps import LAB_STEPS
+from ui.steps import HOME, STEPS
 
 limit_malloc_arenas()  # the first run in this server process applies it (core/training/malloc.py)
 
@@ -17,13 +17,10 @@ if "lang" not in st.session_state:
     st.session_state.lang_unknown = asked is not None and asked != st.session_state.lang
 t = translator()
 
-PAGES = [
-    st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/school:", default=True,
-            url_path="home"),
-] + [
-    st.Page(path, title=f"{number}. {t(key + '.title')}", icon=icon, url_path=url)
-    for number, key, path, icon, url in LAB_STEPS if path
-]
+PAGES = [st.Page(HOME, title=t("nav.home"), icon=":material/school:", default=True,
+                 url_path="home")] + [
+    st.Page(step.page, title=f"{step.section}. {t(step.key + '.title')}", icon=step.icon,
+            url_path=step.url) for step in STEPS]
 page = st.navigation(PAGES)
 
 with st.sidebar:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.st_cache import data_summary, translator
 from ui.home import data_status
-from ui.steps import LAB_STEPS
+from ui.steps import STEPS
 
 t = translator()
 dataset = data_summary()  # no waiting for the pixels on a cold start
@@ -12,13 +12,10 @@ st.title(t("home.title"))
 st.markdown(t("home.intro"))
 
 st.header(t("home.steps"))
-for number, key, path, icon, _ in LAB_STEPS:
+for step in STEPS:
     with st.container(border=True):
-        st.markdown(f"**{number}. {t(key + '.title')}** — {t(key + '.what')}")
-        if path:
-            st.page_link(path, label=t(key + ".open"), icon=":material/arrow_forward:")
-        else:
-            st.caption(t("home.step_soon"))
+        st.markdown(f"**{step.section}. {t(step.key + '.title')}** — {t(step.key + '.what')}")
+        st.page_link(step.page, label=t(step.key + ".open"), icon=":material/arrow_forward:")
 
 st.header(t("home.dataset"))
 data_status.show(dataset, t)

@@ -1,13 +1,25 @@
 """The lab's four steps (the notebook's sections 0-3) and the page that teaches each.
 
-A step's page is None until that page lands; the navigation and the home page both
-read this one table.
+The navigation (streamlit_app.py) and the home page both read this one table.
 """
+from __future__ import annotations
 
-# (notebook section, i18n key prefix, page file or None, icon, url path)
-LAB_STEPS = [
-    (0, "step.data", "app_pages/data_explorer.py", ":material/photo_library:", "data"),
-    (1, "step.calculator", "app_pages/calculator.py", ":material/calculate:", "calculator"),
-    (2, "step.training", "app_pages/training.py", ":material/monitoring:", "training"),
-    (3, "step.transfer", "app_pages/transfer.py", ":material/swap_horiz:", "transfer"),
-]
+from typing import NamedTuple
+
+
+class Step(NamedTuple):
+    section: int  # the notebook's section
+    key: str  # i18n prefix: <key>.title, <key>.what, <key>.open
+    page: str  # the page file
+    icon: str
+    url: str  # the page's address: /data, /calculator, ...
+
+
+STEPS = (
+    Step(0, "step.data", "app_pages/data_explorer.py", ":material/photo_library:", "data"),
+    Step(1, "step.calculator", "app_pages/calculator.py", ":material/calculate:", "calculator"),
+    Step(2, "step.training", "app_pages/training.py", ":material/monitoring:", "training"),
+    Step(3, "step.transfer", "app_pages/transfer.py", ":material/swap_horiz:", "transfer"),
+)
+HOME = "app_pages/home.py"
+TRAINING_PAGE = STEPS[2].page  # where the calculator sends a stack to train

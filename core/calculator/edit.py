@@ -14,12 +14,12 @@ import re
 from typing import Any
 
 from core.stack import presets
-from core.stack.spec import ACTIVATIONS, DEFAULTS, KEY_ARGUMENTS, PADDINGS, POOLING, SUPPORTED
+from core.stack.spec import (
+    ACTIVATIONS, DEFAULTS, KEY_ARGUMENTS, MAX_LAYERS, MAX_SIZE, MAX_UNITS, PADDINGS,
+    PAIR_ARGUMENTS, POOLING, SUPPORTED,
+)
 
 DEFAULT_PRESET = "stride"  # the stack a new visitor (or a broken link) starts from
-MAX_LAYERS = 60  # a stack longer than this is refused from a link; the editor stops adding
-MAX_SIZE = 1024  # largest height, width or channel count the input fields accept
-MAX_UNITS = 4096  # largest filters / units the fields accept
 NEW_LAYER: dict[str, dict] = {  # what "add a layer" inserts, per type
     "Conv2D": {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
     "MaxPooling2D": {"type": "MaxPooling2D", "pool_size": 2},
@@ -31,7 +31,6 @@ NEW_LAYER: dict[str, dict] = {  # what "add a layer" inserts, per type
     "GlobalAveragePooling2D": {"type": "GlobalAveragePooling2D"},
     "Dense": {"type": "Dense", "units": 3, "activation": "softmax"},
 }
-PAIR_ARGUMENTS = ("kernel_size", "strides", "pool_size")  # edited as "3" or "3x5"
 # The arguments the editor shows for each type, in Keras' order.
 FIELDS = {layer_type: tuple(DEFAULTS[layer_type]) for layer_type in SUPPORTED}
 _PAIR_TEXT = re.compile(r"^\(?\s*(-?\d+)\s*(?:[x×,*]\s*(-?\d+)\s*)?\)?$")

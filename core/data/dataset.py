@@ -15,7 +15,6 @@ import pandas as pd
 
 IMAGE_SHAPE = (32, 32, 3)  # (H, W, C) of one image
 LABEL_COLUMNS = ("fine_labels", "coarse_labels")  # the notebook's CSV columns
-TARGETS = ("super", "fine")  # what a model can be trained to predict
 
 
 class DataError(ValueError):

@@ -1,7 +1,7 @@
 """Which dataset is active: course files in `data/`, else the generated offline set.
 
-DESIGN.md's order: (1) the four course files in `data/` (also what the CIFAR-100
-download writes, with a `10_source.json` saying so), (2) CIFAR-100, downloaded on
+The order (docs/ARCHITECTURE.md, "Where the data comes from"): (1) the four course
+files in `data/` (also what the CIFAR-100 download writes, with a `10_source.json` saying so), (2) CIFAR-100, downloaded on
 request into (1), (3) the synthetic dataset. A broken file in `data/` never stops the
 app: the problem is reported and the synthetic set is used instead.
 """

@@ -16,6 +16,7 @@ and hand Keras plain ints.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -43,6 +44,12 @@ ACTIVATIONS = (
     "softsign", "swish", "silu", "gelu", "exponential", "hard_sigmoid", "leaky_relu",
     "relu6", "mish", "log_softmax",
 )
+PAIR_ARGUMENTS = ("kernel_size", "strides", "pool_size")  # an int or an (h, w) pair
+# The largest stack the app shows: the calculator's fields stop here, and a stack from a
+# stranger (a link, an uploaded model) beyond them is refused (core.stack.untrusted).
+MAX_LAYERS = 60
+MAX_SIZE = 1024  # height, width, channel count, kernel and pool sizes, strides
+MAX_UNITS = 4096  # filters and units
 REQUIRED = object()  # marks an argument Keras requires
 # Per type: argument -> default, in Keras' order. Pooling strides None = pool_size.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -98,7 +105,7 @@ def display_values(details: dict) -> dict[str, str]:
     out = {}
     for key, value in details.items():
         is_pair = (isinstance(value, tuple) and len(value) == 2 and key != "input_shape"
-                   and all(map(_is_int, value)))
+                   and all(map(is_int, value)))
         if is_pair:
             out[key] = pair_text(value)
         elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
@@ -108,8 +115,10 @@ def display_values(details: dict) -> dict[str, str]:
     return out
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def is_int(value: Any, low: float = -math.inf, high: float = math.inf) -> bool:
+    """A whole number (numpy's too, but not a bool) from low to high."""
+    return (isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            and low <= value <= high)
 
 
 def _arg_error(index: int, layer_type: str, argument: str, value: Any, expected: str,
@@ -121,7 +130,7 @@ def _arg_error(index: int, layer_type: str, argument: str, value: Any, expected:
 
 
 def _positive_int(index: int, layer_type: str, argument: str, value: Any) -> int:
-    if not _is_int(value) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise _arg_error(index, layer_type, argument, value, "positive_int",
                          "must be a whole number of 1 or more")
     return int(value)
@@ -129,8 +138,8 @@ def _positive_int(index: int, layer_type: str, argument: str, value: Any) -> int
 
 def _pair(index: int, layer_type: str, argument: str, value: Any) -> tuple[int, int]:
     """An int or a 2-item list/tuple of ints -> (h, w), all >= 1."""
-    items = (value, value) if _is_int(value) else value
-    if not isinstance(items, (tuple, list)) or len(items) != 2 or not all(map(_is_int, items)):
+    items = (value, value) if is_int(value) else value
+    if not isinstance(items, (tuple, list)) or len(items) != 2 or not all(map(is_int, items)):
         raise _arg_error(index, layer_type, argument, value, "int_or_pair",
                          "must be a whole number or a pair like (3, 3)")
     if argument == "strides" and 0 in items:
@@ -230,7 +239,7 @@ def normalize_layer(spec: Any, index: int = 0) -> dict:
 def normalize_input_shape(input_shape: Any) -> tuple[int, int, int]:
     """(H, W, C) as ints >= 1, or ShapeError with layer_index -1."""
     items = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-    if items is None or len(items) != 3 or not all(map(_is_int, items)):
+    if items is None or len(items) != 3 or not all(map(is_int, items)):
         message = (f"The input shape must be three whole numbers (height, width, "
                    f"channels), like (32, 32, 3); got {input_shape!r}.")
         raise ShapeError(message, -1, "bad_input_shape", {"input_shape": input_shape})

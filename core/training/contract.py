@@ -121,7 +121,8 @@ def _check(kind: type, value: Any, name: str) -> Any:
         try:
             return kind(value)
         except ValueError:
-            raise ContractError(f"{name}: {value!r} is not one of {[m.value for m in kind]}") from None
+            allowed = [m.value for m in kind]
+            raise ContractError(f"{name}: {value!r} is not one of {allowed}") from None
     if kind is bool:
         if not isinstance(value, bool):
             raise ContractError(f"{name}: expected true or false, got {value!r}")
@@ -192,11 +193,13 @@ class TransferRecipe(Record):
 
     def __post_init__(self):
         loads = self.recipe in FROM_FILE
-        if loads != (self.extractor_path is not None) or loads == (self.extractor_layers is not None):
+        has_path, has_layers = self.extractor_path is not None, self.extractor_layers is not None
+        if loads != has_path or loads == has_layers:
             raise ContractError(f"recipe {self.recipe}: give extractor_path to frozen and "
                                 "finetune, extractor_layers to pretrain and scratch")
         tunes = self.recipe == Recipe.FINETUNE
-        if tunes != (self.head_epochs is not None) or tunes != (self.finetune_learning_rate is not None):
+        if tunes != (self.head_epochs is not None) or tunes != (
+                self.finetune_learning_rate is not None):
             raise ContractError("head_epochs and finetune_learning_rate belong to finetune alone")
         if tunes and (self.head_epochs < 1 or not 0 < self.finetune_learning_rate < math.inf):
             raise ContractError("finetune needs head_epochs >= 1 and a positive learning rate")

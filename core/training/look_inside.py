@@ -2,8 +2,9 @@
 classifying a student's own image.
 
 A job's `model.keras` is loaded with `safe_mode=True` (no code from the file runs)
-and only run forward, eagerly, layer by layer: DESIGN.md (Training) explains why the
-server keeps its Keras work to loading and predicting. TensorFlow is imported inside
+and only run forward, eagerly, layer by layer: docs/ARCHITECTURE.md ("Why training runs
+in worker processes") explains why the server keeps its Keras work to loading and
+predicting. TensorFlow is imported inside
 the functions, under a lock (two threads importing it at once can break), so pages
 that never look inside never pay for it. Uploaded images are decoded with Pillow:
 PNG or JPEG only, size-capped, decompression bombs refused before any pixel is decoded.

@@ -14,7 +14,9 @@ import threading
 from typing import Callable
 
 from core import config as app_config
-from core.training.contract import Assignment, ContractError, Event, ReadyEvent, parse_event, to_line
+from core.training.contract import (
+    Assignment, ContractError, Event, ReadyEvent, parse_event, to_line,
+)
 
 STDERR_TAIL = 30  # lines of the worker's stderr kept for a failed job's log
 

@@ -23,7 +23,7 @@ from core.config import INPUT_SHAPE
 from core.data.dataset import DataError
 from core.stack.shapes import summarize, totals
 from core.stack.spec import ShapeError
-from core.calculator.link import LinkError, check_layer
+from core.stack.untrusted import LayerRefused, check_layer
 
 MAX_KERAS_BYTES = 50 * 2**20  # the notebook's extractor is 1.8 MB of weights
 MAX_UNPACKED_BYTES = 2 * MAX_KERAS_BYTES  # all members together, as their headers declare
@@ -164,7 +164,7 @@ def _as_spec(layer: dict, name: str) -> dict:
     raw = {"type": class_name, **{k: config[k] for k in LAYER_ARGS[class_name] if k in config}}
     try:
         spec = check_layer(raw)
-    except LinkError:
+    except LayerRefused:
         _fail("bad_layer_value", f"{name}: a {class_name} layer has settings this lab does not "
               "accept.", file=name, layer_type=class_name)
     if spec.get("activation") == "linear" and class_name != "Activation":

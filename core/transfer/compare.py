@@ -107,6 +107,7 @@ def summary(results: dict[str, ArmResult], target: float, epochs: int,
     frozen, finetune = results.get("frozen"), results.get("finetune")
     if (frozen and finetune and frozen.test_accuracy is not None
             and finetune.test_accuracy is not None):
-        key = "finetune_better" if finetune.test_accuracy > frozen.test_accuracy else "frozen_better"
+        better = finetune.test_accuracy > frozen.test_accuracy
+        key = "finetune_better" if better else "frozen_better"
         sentences.append(translate(f"transfer.sentence.{key}", lang))
     return sentences

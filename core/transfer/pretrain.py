@@ -84,7 +84,8 @@ def run_pretrain(dataset: Dataset, width: int, epochs: int, out: Path, seed: int
                 "detail": dataset.detail, "width": width, "epochs": epochs, "seed": seed,
                 "test_accuracy": job.result.test_accuracy,
                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-                "command": f"python -m core pretrain --width {width} --epochs {epochs} --seed {seed}"}
+                "command": f"python -m core pretrain --width {width} --epochs {epochs} "
+                           f"--seed {seed}"}
         text = json.dumps(meta, indent=1).encode()
         atomic_write(metadata_path(target), lambda f: f.write(text))
         return target

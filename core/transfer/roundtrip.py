@@ -8,7 +8,7 @@ the loaded one, which proves nothing) and checks three things on a few test imag
 every weight is equal, the feature maps are equal, and the loaded extractor under the
 trained superclass head predicts exactly what the trained model predicts.
 
-Runs in the server (loading and predicting only, see DESIGN.md), under
+Runs in the server (loading and predicting only, see docs/ARCHITECTURE.md), under
 core.training.look_inside's lock. `max_difference` is plain numpy.
 """
 from __future__ import annotations

@@ -282,11 +282,7 @@ def test_korean_page(app):
 
 def test_train_button_takes_the_stack_to_the_training_page(app):
     load(open_page(app), "single_conv")
-    buttons = [b for b in app.button if b.key == "calc_train"]
-    if calc_share.training_page() is None:  # no dead controls before that page exists
-        assert not buttons
-        return
-    assert not buttons[0].disabled
+    assert not app.button(key="calc_train").disabled
     app.button(key="calc_train").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.session_state["train_stack"] == {
@@ -298,13 +294,6 @@ def test_failing_stack_cannot_be_sent_to_training(app):
     load(open_page(app), "stride_pool")
     buttons = [b for b in app.button if b.key == "calc_train"]
     assert all(b.disabled for b in buttons)
-
-
-def test_training_page_lookup():
-    steps = [(2, "step.training", None, "", "training")]
-    assert calc_share.training_page(steps) is None
-    steps = [(2, "step.training", "app_pages/training.py", "", "training")]
-    assert calc_share.training_page(steps) == "app_pages/training.py"
 
 
 def test_page_never_imports_tensorflow(tmp_path):

@@ -2,9 +2,9 @@
 import pytest
 
 from core import st_cache
-from ui.steps import LAB_STEPS
+from ui.steps import HOME, STEPS
 
-PAGES = ["app_pages/home.py"] + [path for _, _, path, _, _ in LAB_STEPS if path]
+PAGES = [HOME] + [step.page for step in STEPS]
 
 
 @pytest.fixture(autouse=True)

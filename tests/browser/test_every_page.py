@@ -4,11 +4,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ui.steps import LAB_STEPS
+from ui.steps import HOME, STEPS
 
 pytestmark = pytest.mark.browser
 
-PAGES = [("home", "")] + [(url, url) for _, _, path, _, url in LAB_STEPS if path]
+PAGES = [("home", "")] + [(step.url, step.url) for step in STEPS]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

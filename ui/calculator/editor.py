@@ -10,10 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.stack import presets
-from core.stack.spec import ACTIVATIONS, PADDINGS, POOLING, SUPPORTED
 from core.calculator.edit import (
-    FIELDS, MAX_LAYERS, MAX_SIZE, MAX_UNITS, change_type, fields_of, insert_layer,
-    move_layer, remove_layer, spec_from_fields,
+    FIELDS, change_type, fields_of, insert_layer, move_layer, remove_layer, spec_from_fields,
+)
+from core.stack.spec import (
+    ACTIVATIONS, MAX_LAYERS, MAX_SIZE, MAX_UNITS, PADDINGS, POOLING, SUPPORTED,
 )
 from ui.calculator import state as calc_state
 

@@ -8,7 +8,7 @@ import streamlit as st
 from core.stack.build import keras_code
 from core.stack.spec import ShapeError
 from core.calculator.link import PARAM
-from ui.steps import LAB_STEPS
+from ui.steps import TRAINING_PAGE
 
 TRAIN_STACK = "train_stack"  # session_state key the training page reads
 GO_TRAIN = "calc_go_train"  # set by the button's callback: switch page on this run
@@ -39,11 +39,6 @@ def link(encoded: str, t) -> None:
     st.caption(t("calc.link.help", chars=len(encoded)))
 
 
-def training_page(steps=LAB_STEPS) -> str | None:
-    """The training page's file once it is in the registry, else None."""
-    return next((path for _, key, path, _, _ in steps if key == "step.training" and path), None)
-
-
 def _send(input_shape, layers: list) -> None:
     """on_click: hand the stack over; the script then switches page (not allowed here)."""
     st.session_state[TRAIN_STACK] = {"input_shape": tuple(input_shape), "layers": list(layers)}
@@ -52,15 +47,12 @@ def _send(input_shape, layers: list) -> None:
 
 def follow_train_request() -> None:
     """Switch to the training page if the train button was just pressed."""
-    page = training_page()
-    if st.session_state.pop(GO_TRAIN, False) and page is not None:
-        st.switch_page(page)
+    if st.session_state.pop(GO_TRAIN, False):
+        st.switch_page(TRAINING_PAGE)
 
 
 def train_button(input_shape, layers: list, failing: bool, t) -> None:
-    """Train this stack on the training page; shown only when that page exists."""
-    if training_page() is None:
-        return
+    """Train this stack on the training page."""
     st.button(t("calc.train.button"), key="calc_train", icon=":material/monitoring:",
               type="primary", disabled=failing or not layers, on_click=_send,
               args=(input_shape, layers))

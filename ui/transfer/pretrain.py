@@ -47,7 +47,8 @@ def pretrain_ui(dataset, settings: lesson.Settings, lesson_jobs: dict, t) -> Non
     busy = state.busy(lesson_jobs)
     if st.button(t("transfer.pretrain.start", width=settings.width), key="transfer_pretrain",
                  type="primary", icon=":material/play_arrow:", disabled=busy):
-        state.remember("pretrain", jobs.submit(dataset, lesson.pretrain_job(settings), "transfer", t))
+        job = jobs.submit(dataset, lesson.pretrain_job(settings), "transfer", t)
+        state.remember("pretrain", job)
         st.session_state[state.WANTED_KEY] = "pretrained"
         st.rerun()
     if busy:

@@ -60,12 +60,6 @@ def arms_source() -> str:
     return st.session_state.get(ARMS_SOURCE_KEY, "pretrained")
 
 
-def forget(roles) -> None:
-    ids = st.session_state.get(JOBS_KEY, {})
-    for role in roles:
-        ids.pop(role, None)
-
-
 def busy(lesson_jobs: dict) -> bool:
     return any(job.active for job in lesson_jobs.values())
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from core.training.malloc import limit_malloc_arenas
+from core.training import malloc
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
@@ -42,5 +42,40 @@ print(open(path).read().count("<heap nr="))
     assert arenas("limit") <= 2
 
 
-def test_it_is_applied_once_and_says_so():
-    assert limit_malloc_arenas() == limit_malloc_arenas()
+class FakeLibc:
+    """A C library whose mallopt only counts its calls."""
+
+    def __init__(self, answer=1):
+        self.calls, self.answer = [], answer
+
+    def mallopt(self, parameter, value):
+        self.calls.append((parameter, value))
+        return self.answer
+
+
+def test_it_asks_glibc_once_per_process(monkeypatch):
+    """Every page run calls it; glibc is asked at the first, the rest reuse the answer."""
+    libc = FakeLibc()
+    monkeypatch.setattr(malloc.ctypes, "CDLL", lambda name: libc)
+    malloc.limit_malloc_arenas.cache_clear()
+    try:
+        assert malloc.limit_malloc_arenas() is True
+        assert malloc.limit_malloc_arenas() is True
+        assert libc.calls == [(malloc.M_ARENA_MAX, malloc.ARENAS)]
+    finally:
+        malloc.limit_malloc_arenas.cache_clear()
+
+
+def test_without_glibc_nothing_happens(monkeypatch):
+    class Musl:  # no mallopt at all
+        pass
+
+    monkeypatch.setattr(malloc.ctypes, "CDLL", lambda name: Musl())
+    malloc.limit_malloc_arenas.cache_clear()
+    try:
+        assert malloc.limit_malloc_arenas() is False
+        malloc.limit_malloc_arenas.cache_clear()
+        monkeypatch.setattr(malloc.ctypes, "CDLL", lambda name: FakeLibc(answer=0))
+        assert malloc.limit_malloc_arenas() is False, "glibc refused the value"
+    finally:
+        malloc.limit_malloc_arenas.cache_clear()
