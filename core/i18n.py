@@ -1,24 +1,53 @@
-"""Every user-facing string, in English and Korean.
+"""Every user-facing string, in English and Korean, with one Korean word per concept.
 
-The strings live in `assets/i18n/<lang>.json`, one flat table of keys per language.
-`translate(key, lang, **values)` fills `{placeholders}`; a key missing in one
-language is a bug, and `missing_keys()` is what the test checks.
+The strings live in `assets/i18n/<lang>/<file>.json`, one file per page (FILES says
+which key prefixes each holds) plus the shared ones. `translate(key, lang, **values)`
+fills `{placeholders}`; a key missing in one language is a bug, and `missing_keys()` is
+what the test checks. `assets/i18n/glossary.json` fixes the Korean term of each concept
+of the lesson (the notebook's own words where it has them); `glossary_misses()` finds
+Korean strings that use the English word instead.
 """
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 LANGUAGES = {"en": "English", "ko": "한국어"}  # code -> name shown in the switch
 DEFAULT_LANGUAGE = "en"
 I18N_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
+GLOSSARY = I18N_DIR / "glossary.json"
+FILES = {  # file -> the key prefixes it holds
+    "common": ("nav", "sidebar", "source", "data", "run", "job"),  # every page
+    "home": ("home", "step", "status", "download"),
+    "errors": ("error",),  # data and checkpoint errors, shown on several pages
+    "explorer": ("explorer",),
+    "calculator": ("calc",),
+    "training": ("train",),
+    "transfer": ("transfer",),
+}
+
+
+def file_of(key: str) -> str:
+    """The file that holds a key, by its prefix."""
+    prefix = key.split(".", 1)[0]
+    return next(name for name, prefixes in FILES.items() if prefix in prefixes)
+
+
+def read_files(lang: str) -> dict[str, dict[str, str]]:
+    """file -> its key -> string table, for one language."""
+    return {name: json.loads((I18N_DIR / lang / f"{name}.json").read_text(encoding="utf-8"))
+            for name in FILES}
 
 
 @lru_cache(maxsize=None)
 def table(lang: str) -> dict[str, str]:
-    """The key -> string table of one language."""
-    return json.loads((I18N_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    """The key -> string table of one language, every file together."""
+    merged: dict[str, str] = {}
+    for part in read_files(lang).values():
+        merged.update(part)
+    return merged
 
 
 def normalize_language(value: object) -> str:
@@ -55,3 +84,38 @@ def error_message(err: Exception, lang: str = DEFAULT_LANGUAGE) -> str:
         except (KeyError, IndexError):
             pass
     return str(err)
+
+
+# ---- the glossary --------------------------------------------------------------------------
+
+CODE = re.compile(r"`[^`]*`|\{[^}]*\}")  # code spans and placeholders are not prose
+
+
+@lru_cache(maxsize=None)
+def glossary() -> dict[str, dict]:
+    """concept -> {"ko": the Korean term, "en": [English words a Korean string must not
+    use], "ko_not": [other Korean spellings of the same concept, also not to use]}."""
+    return json.loads(GLOSSARY.read_text(encoding="utf-8"))
+
+
+def glossary_misses(text: str) -> list[tuple[str, str]]:
+    """(word used, the Korean term to use) for each English word of the glossary, or other
+    Korean spelling of one of its concepts, in a Korean string.
+
+    Code spans and placeholders are skipped, and so is a gloss right after the Korean
+    term, "에포크(epoch)", which a first mention may give."""
+    prose = CODE.sub(" ", text)
+    misses = []
+    for entry in glossary().values():
+        for english in entry["en"]:
+            glossed = re.compile(rf"{re.escape(entry['ko'])}\s?\({re.escape(english)}\)",
+                                 re.IGNORECASE)
+            rest = glossed.sub(" ", prose)
+            # ASCII edges: Korean particles attach to the word ("epoch을"), plurals too
+            if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(english)}(?:e?s)?(?![A-Za-z0-9_-])",
+                         rest, re.IGNORECASE):
+                misses.append((english, entry["ko"]))
+        for other in entry.get("ko_not", ()):
+            if other in prose:
+                misses.append((other, entry["ko"]))
+    return misses
