@@ -6,31 +6,23 @@ a worker, typed, checked at the door, and nowhere else spelled as a bare dict or
                        EpochEvent, UnfreezeEvent, DoneEvent, ErrorEvent
     server -> pages    a `Snapshot` of the job: its JobState, Phase, config and events
 
-A config is complete or refused: `JobConfig.from_dict` raises `ContractError` for a
-missing, unknown or wrongly typed field, and the worker reports that as an error event
-instead of training on a guess. Every event and config travels as one JSON line
-(`to_line` / `parse_event`). docs/ARCHITECTURE.md ("The worker protocol") tells the story.
+Each travels as one JSON line (core.training.records) and is complete or refused: a
+missing, unknown or wrongly typed field raises `ContractError`, which the worker reports
+as an error event instead of training on a guess. docs/ARCHITECTURE.md tells the story.
 """
 from __future__ import annotations
 
-import dataclasses
-import functools
 import hashlib
 import json
 import math
-import types
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Union
+from typing import ClassVar, Union
 
+from core.training.records import ContractError, Record, from_line, to_line  # noqa: F401
 
-class ContractError(ValueError):
-    """A config or event that does not follow the contract (a bug, or a foreign file)."""
-
-
-# ---- states and phases -----------------------------------------------------------------
 
 class JobState(StrEnum):
     """Where a job is in its life. QUEUED -> STARTING -> RUNNING (-> STOPPING) -> an end."""
@@ -53,9 +45,8 @@ class JobState(StrEnum):
         return self in RUNNING_STATES
 
 
-ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.STARTING, JobState.RUNNING,
-                           JobState.STOPPING})
 RUNNING_STATES = frozenset({JobState.STARTING, JobState.RUNNING, JobState.STOPPING})
+ACTIVE_STATES = RUNNING_STATES | {JobState.QUEUED}
 ENDED_WITH_OUTPUTS = frozenset({JobState.DONE, JobState.STOPPED})  # may have a saved model
 
 
@@ -82,105 +73,6 @@ class Recipe(StrEnum):
 
 FROM_FILE = frozenset({Recipe.FROZEN, Recipe.FINETUNE})  # recipes that load a saved extractor
 
-
-# ---- checking values at the door --------------------------------------------------------
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check(kind: type, value: Any, name: str) -> Any:
-    """value converted to the annotated type `kind`, or ContractError."""
-    origin = typing.get_origin(kind)
-    if origin in (Union, types.UnionType):
-        options = typing.get_args(kind)
-        if value is None and type(None) in options:
-            return None
-        for option in (o for o in options if o is not type(None)):
-            try:
-                return _check(option, value, name)
-            except ContractError:
-                continue
-        raise ContractError(f"{name}: {value!r} fits none of {kind}")
-    if origin is tuple:
-        args = typing.get_args(kind)
-        if not isinstance(value, (list, tuple)):
-            raise ContractError(f"{name}: expected a list, got {value!r}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_check(args[0], v, name) for v in value)
-        if len(args) != len(value):
-            raise ContractError(f"{name}: expected {len(args)} items, got {len(value)}")
-        return tuple(_check(a, v, name) for a, v in zip(args, value))
-    if origin is dict or kind is dict:
-        if not isinstance(value, dict):
-            raise ContractError(f"{name}: expected an object, got {value!r}")
-        return dict(value)
-    if dataclasses.is_dataclass(kind):
-        return value if isinstance(value, kind) else kind.from_dict(value)
-    if isinstance(kind, type) and issubclass(kind, StrEnum):
-        try:
-            return kind(value)
-        except ValueError:
-            allowed = [m.value for m in kind]
-            raise ContractError(f"{name}: {value!r} is not one of {allowed}") from None
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise ContractError(f"{name}: expected true or false, got {value!r}")
-        return value
-    if kind is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ContractError(f"{name}: expected a whole number, got {value!r}")
-        return value
-    if kind is float:
-        if not _is_number(value):
-            raise ContractError(f"{name}: expected a number, got {value!r}")
-        return float(value)
-    if kind is str:
-        if not isinstance(value, str):
-            raise ContractError(f"{name}: expected text, got {value!r}")
-        return value
-    raise ContractError(f"{name}: no rule for {kind}")  # a field type this module forgot
-
-
-@functools.cache
-def _hints(cls: type) -> dict:
-    return typing.get_type_hints(cls)
-
-
-class Record:
-    """Strict (de)serialisation for the frozen dataclasses below: every field present,
-    none unknown, each of its declared type."""
-
-    @classmethod
-    def from_dict(cls, data: Any):
-        if not isinstance(data, dict):
-            raise ContractError(f"{cls.__name__}: expected an object, got {data!r}")
-        hints = _hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
-        unknown = set(data) - set(names) - {"event"}
-        missing = [n for n in names if n not in data]
-        if unknown or missing:
-            raise ContractError(f"{cls.__name__}: missing {missing}, unknown {sorted(unknown)}")
-        return cls(**{n: _check(hints[n], data[n], f"{cls.__name__}.{n}") for n in names})
-
-    def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: records as dicts, tuples as lists, enums as their strings."""
-    if isinstance(value, Record):
-        return value.to_dict()
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
-
-
-# ---- what to train ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class TransferRecipe(Record):
@@ -212,7 +104,7 @@ class RunSettings(Record):
     Two jobs with equal settings on the same data train identically (the seed fixes
     the split, the batch order and the initial weights).
     """
-    model: str  # a notebook preset id (core.training.plan.MODELS), "calculator" or "extractor"
+    model: str  # a notebook preset id (core.training.plan.MODELS) or "calculator"
     target: str  # "super" or "fine": which labels the model learns
     input_shape: tuple[int, int, int]  # (H, W, C)
     layers: tuple[dict, ...] | None  # the layer specs (core.stack.spec); None: see transfer
@@ -273,8 +165,6 @@ class Assignment(Record):
     config: JobConfig
     out_dir: str
 
-
-# ---- what a worker reports ---------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PhaseEvent(Record):
@@ -357,34 +247,14 @@ Event = Union[PhaseEvent, ReadyEvent, StartEvent, BatchEvent, EpochEvent, Unfree
 EVENTS = {kind.NAME: kind for kind in typing.get_args(Event)}
 
 
-def to_line(record: Record) -> str:
-    """One JSON line: an event (with its "event" name) or an Assignment."""
-    data = record.to_dict()
-    name = getattr(record, "NAME", None)
-    return json.dumps({"event": name, **data} if name else data)
-
-
 def parse_event(line: str) -> Event:
     """The event a worker printed; ContractError for anything else."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        raise ContractError(f"not JSON: {line[:80]!r}") from None
-    kind = EVENTS.get(data.get("event")) if isinstance(data, dict) else None
-    if kind is None:
-        raise ContractError(f"not an event: {line[:80]!r}")
-    return kind.from_dict(data)
+    return from_line(line, EVENTS)
 
 
 def parse_assignment(line: str) -> Assignment:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        raise ContractError(f"not JSON: {line[:80]!r}") from None
-    return Assignment.from_dict(data)
+    return from_line(line, {None: Assignment})
 
-
-# ---- what pages read ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Snapshot:

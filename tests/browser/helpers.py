@@ -58,3 +58,26 @@ def open_from_sidebar(page, url: str, link: str, heading: str,
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=timeout)
     settle(page, timeout)
+
+
+def shot(page, path, full: bool = True, live: bool = False) -> None:
+    """A screenshot of what the student sees once the page has settled: the script run
+    ended, no stale element, no grey skeleton placeholder, every image loaded. `full`
+    grows the viewport to the whole page first (Streamlit scrolls inside stMain, so
+    Playwright's full_page alone would show one screen). `live`: a page whose fragment
+    redraws by itself (a run training) never has a moment without a rerun, so only the
+    placeholders and images are waited for."""
+    if not live:
+        settle(page)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=SETTLE_MS)
+    size = page.viewport_size
+    if full:
+        height = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    page.wait_for_function(  # images load lazily once they are in view
+        "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
+        timeout=SETTLE_MS)
+    page.screenshot(path=path)
+    if full:
+        page.set_viewport_size(size)
