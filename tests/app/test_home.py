@@ -29,7 +29,7 @@ def test_language_switch_translates_everything(app):
     app.sidebar.selectbox(key="lang").set_value("ko").run()
     assert not app.exception
     assert app.title[0].value.startswith("CNN Lab: 합성곱")
-    assert {m.label for m in app.metric} == {"학습 이미지", "테스트 이미지", "슈퍼클래스", "세부 클래스"}
+    assert {m.label for m in app.metric} == {"학습 이미지", "테스트 이미지", "슈퍼클래스", "서브클래스"}
 
 
 def test_lang_link_opens_in_korean(app):
