@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,13 +109,30 @@ def browser():
         browser.close()
 
 
+@contextmanager
+def student(browser):
+    """A browser of its own (a new context: its own Streamlit session) with one page."""
+    context = browser.new_context(viewport={"width": 1366, "height": 1600})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 1600})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    with student(browser) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def module_page(browser):
+    """One page shared by a module's tests, for a state too slow to build per test (a
+    trained run, a pretrained extractor): its fixtures build it step by step, once."""
+    with student(browser) as page:
+        yield page
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,12 @@ def set_number(page, label: str, value) -> None:
     settle(page)
 
 
+def switch_language(page, option: str) -> None:
+    """Pick a language in the sidebar, as a student does ("English" or "한국어")."""
+    page.get_by_test_id("stSidebar").get_by_role("combobox").click()
+    page.get_by_role("option", name=option).click()
+
+
 def no_error(page) -> None:
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_text("Traceback")).to_have_count(0)
@@ -60,24 +66,54 @@ def open_from_sidebar(page, url: str, link: str, heading: str,
     settle(page, timeout)
 
 
-def shot(page, path, full: bool = True, live: bool = False) -> None:
+def to_top(locator) -> None:
+    """Scroll so the element is at the top of the view (a screenshot shows what follows)."""
+    locator.evaluate("element => element.scrollIntoView({block: 'start'})")
+
+
+IMAGES_IN_VIEW_LOADED = """(root) => Array.from((root || document).querySelectorAll('img'))
+    .filter(image => {
+        const box = image.getBoundingClientRect();
+        return box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+            && box.top < window.innerHeight && box.left < window.innerWidth;
+    })
+    .every(image => image.complete && image.naturalWidth > 0)"""
+
+
+def no_skeleton(page, timeout: float = SETTLE_MS) -> None:
+    """No grey placeholder left where an element is still to come."""
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
+
+
+def shot(page, path, full: bool = True, live: bool = False, element=None) -> None:
     """A screenshot of what the student sees once the page has settled: the script run
-    ended, no stale element, no grey skeleton placeholder, every image loaded. `full`
-    grows the viewport to the whole page first (Streamlit scrolls inside stMain, so
-    Playwright's full_page alone would show one screen). `live`: a page whose fragment
+    ended, no stale element, no grey skeleton placeholder, every image in view loaded,
+    every font ready (the Korean glyphs). `full` grows the viewport to the whole page first
+    (Streamlit scrolls inside stMain, so Playwright's full_page alone would show one
+    screen); without it, the screen as the test scrolled it. `live`: a page whose fragment
     redraws by itself (a run training) never has a moment without a rerun, so only the
-    placeholders and images are waited for."""
+    placeholders and images are waited for. `element`: a locator; only that element is
+    shot (scrolled into view; `full` is ignored)."""
     if not live:
         settle(page)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=SETTLE_MS)
+    no_skeleton(page)
+    page.wait_for_function("() => document.fonts.ready.then(() => true)", timeout=SETTLE_MS)
+    if element is not None:
+        element.scroll_into_view_if_needed()
+        element.wait_for(state="visible")
+        page.wait_for_function(IMAGES_IN_VIEW_LOADED, arg=element.element_handle(),
+                               timeout=SETTLE_MS)
+        element.screenshot(path=path)
+        return
     size = page.viewport_size
     if full:
         height = page.evaluate(
             "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
         page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
-    page.wait_for_function(  # images load lazily once they are in view
-        "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
-        timeout=SETTLE_MS)
-    page.screenshot(path=path)
-    if full:
-        page.set_viewport_size(size)
+    try:
+        # images load lazily once they are in view
+        page.wait_for_function(IMAGES_IN_VIEW_LOADED, timeout=SETTLE_MS)
+        page.screenshot(path=path)
+    finally:
+        if full:
+            page.set_viewport_size(size)

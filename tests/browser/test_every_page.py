@@ -4,6 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import shot
 from ui.steps import HOME, STEPS
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ def test_page_opens(page, app_url, screenshot_dir, name, url, lang):
     if lang == "ko":  # the page is really in Korean, not just the sidebar
         expect(page.get_by_test_id("stMainBlockContainer").get_by_text(
             re.compile("[\uac00-\ud7a3]")).first).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"page-{name}-{lang}.png", full_page=True)
+    shot(page, screenshot_dir / f"page-{name}-{lang}.png")
 
 
 def test_shared_link_is_the_first_request_of_a_fresh_server(browser, tmp_path, screenshot_dir):
@@ -41,13 +42,15 @@ def test_shared_link_is_the_first_request_of_a_fresh_server(browser, tmp_path, s
     try:
         wait_healthy(f"http://127.0.0.1:{port}", server)
         page = browser.new_page(viewport={"width": 1366, "height": 1200})
-        page.goto(f"http://127.0.0.1:{port}/calculator?lang=ko")
-        sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_text("Language / 언어")).to_be_visible(timeout=90_000)
-        expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("^0\\."))
-               ).to_be_visible()
-        page.screenshot(path=screenshot_dir / "fresh-server-deep-link.png")
-        page.close()
+        try:
+            page.goto(f"http://127.0.0.1:{port}/calculator?lang=ko")
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar.get_by_text("Language / 언어")).to_be_visible(timeout=90_000)
+            expect(page.get_by_test_id("stSidebarNav").get_by_role(
+                "link", name=re.compile("^0\\."))).to_be_visible()
+            shot(page, screenshot_dir / "fresh-server-deep-link.png", full=False)
+        finally:
+            page.close()
     finally:
         server.terminate()
         server.wait(timeout=20)
