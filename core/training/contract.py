@@ -80,15 +80,18 @@ class TransferRecipe(Record):
     recipe: Recipe
     extractor_layers: tuple[dict, ...] | None = None  # pretrain, scratch: built fresh
     extractor_path: str | None = None  # frozen, finetune: a checked .keras file
+    extractor_sha256: str | None = None  # ... and what is in it: the run's identity
     head_epochs: int | None = None  # finetune: epochs of the head alone before unfreezing
     finetune_learning_rate: float | None = None  # finetune: after unfreezing
 
     def __post_init__(self):
         loads = self.recipe in FROM_FILE
         has_path, has_layers = self.extractor_path is not None, self.extractor_layers is not None
-        if loads != has_path or loads == has_layers:
-            raise ContractError(f"recipe {self.recipe}: give extractor_path to frozen and "
-                                "finetune, extractor_layers to pretrain and scratch")
+        if loads != has_path or loads == has_layers or has_path != (
+                self.extractor_sha256 is not None):
+            raise ContractError(f"recipe {self.recipe}: give extractor_path and its sha256 "
+                                "to frozen and finetune, extractor_layers to pretrain and "
+                                "scratch")
         tunes = self.recipe == Recipe.FINETUNE
         if tunes != (self.head_epochs is not None) or tunes != (
                 self.finetune_learning_rate is not None):
@@ -153,8 +156,13 @@ class JobConfig(Record):
                                 f"{len(self.data.class_names)} names")
 
     def key(self) -> str:
-        """Equal for two configs that train the same model the same way on the same data."""
-        identity = {"settings": self.settings.to_dict(), "data": self.data.fingerprint}
+        """Equal for two configs that train the same model the same way on the same data:
+        where the files sit (the arrays, a saved extractor) is not part of it, what is in
+        them is (the dataset's fingerprint, the extractor's sha256)."""
+        settings = self.settings.to_dict()
+        if settings["transfer"]:
+            settings["transfer"]["extractor_path"] = None
+        identity = {"settings": settings, "data": self.data.fingerprint}
         text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -174,9 +182,10 @@ class PhaseEvent(Record):
 
 @dataclass(frozen=True)
 class ReadyEvent(Record):
-    """TensorFlow imported; the worker waits for an Assignment."""
+    """The worker waits for an Assignment: TensorFlow just imported, or a job just done."""
     NAME: ClassVar[str] = "ready"
-    import_seconds: float
+    import_seconds: float  # 0 for a worker that has trained before
+    jobs_done: int  # jobs this worker trained already
 
 
 @dataclass(frozen=True)
@@ -190,6 +199,7 @@ class StartEvent(Record):
     test_size: int
     steps: int  # batches per epoch
     epochs: int
+    device: str  # where it trains: "CPU", or the GPU TensorFlow found ("GPU:0 (name)")
 
 
 @dataclass(frozen=True)
@@ -274,6 +284,8 @@ class Snapshot:
     epochs: tuple[EpochEvent, ...] = ()
     result: DoneEvent | None = None
     error: ErrorEvent | None = None
+    watchers: int = 1  # sessions watching it train (a shared run has several)
+    origin: str = "trained"  # or "library": an identical run trained earlier
 
     @property
     def settings(self) -> RunSettings:

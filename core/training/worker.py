@@ -10,7 +10,8 @@ of core.training.contract, one JSON line per message:
             BatchEvent ... EpochEvent ...             as it trains
             UnfreezeEvent                             fine-tuning's second phase
             PhaseEvent(saving), DoneEvent | ErrorEvent
-    stdin   one Assignment (JSON); later lines: "stop"
+    stdin   an Assignment (JSON); "stop" stops the job under way
+            after the job: ReadyEvent again, and the next Assignment (a reused worker)
 
 Anything else the libraries print goes to stderr, never into the protocol. `run_job`
 takes its `emit` as an argument, so the same training code can report elsewhere.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import queue
 import sys
 import threading
 import time
@@ -45,16 +47,30 @@ def yield_cpu_to_the_server(niceness: int = 10) -> None:
 
 
 def import_tensorflow():
-    """Import TensorFlow with thread pools sized to the CPUs this process may use."""
+    """Import TensorFlow with thread pools sized to the CPUs this worker may use: those of
+    the process (affinity, cgroup quota), or CNNLAB_WORKER_THREADS when the server shares
+    them between several jobs at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from core.training.cpus import usable_cpus
 
     import tensorflow as tf
 
-    cpus = usable_cpus()
+    cpus = int(os.environ.get("CNNLAB_WORKER_THREADS") or 0) or usable_cpus()
     tf.config.threading.set_intra_op_parallelism_threads(cpus)
     tf.config.threading.set_inter_op_parallelism_threads(min(2, cpus))
     return tf
+
+
+def device_name(tf) -> str:
+    """Where Keras places the fit: the first GPU TensorFlow sees, else the CPU. A GPU box
+    whose TensorFlow has no GPU support says "CPU" here, on the page and in the CLI."""
+    gpus = tf.config.list_logical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    details = tf.config.experimental.get_device_details(
+        tf.config.list_physical_devices("GPU")[0])
+    name = details.get("device_name")
+    return f"{gpus[0].name.removeprefix('/device:')}" + (f" ({name})" if name else "")
 
 
 def load_arrays(settings: RunSettings, data_path: str):
@@ -158,14 +174,6 @@ def make_callback(keras, emit, stop_event: threading.Event, batch_size: int, tra
     return Reporter()
 
 
-def listen_for_stop(stop_event: threading.Event) -> None:
-    """A Stop line, or the server closing our stdin (it went away), stops the fit."""
-    for line in sys.stdin:
-        if line.strip() == "stop":
-            break
-    stop_event.set()
-
-
 def save_outputs(model, out_dir: Path, x_test, y_test) -> float:
     """model.keras and the test-set probabilities; returns test accuracy (notebook style)."""
     import numpy as np
@@ -208,7 +216,8 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     reporter = make_callback(keras, emit, stop_event, batch_size, len(x))
     emit(StartEvent(params=int(model.count_params()), trainable=trainable_count(model),
                     train_size=len(x), val_size=len(x_val), test_size=len(x_test),
-                    steps=math.ceil(len(x) / batch_size), epochs=settings.epochs))
+                    steps=math.ceil(len(x) / batch_size), epochs=settings.epochs,
+                    device=device_name(tf)))
 
     def fit(epochs: int, initial_epoch: int = 0) -> None:
         if not stop_event.is_set():
@@ -237,6 +246,54 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     emit(DoneEvent(stopped=stop_event.is_set(), test_accuracy=accuracy))
 
 
+class Inbox:
+    """stdin, read by one thread: Assignments queue up for the main loop, a "stop" line
+    stops the job under way. Lines arrive in the order the server wrote them, so a Stop
+    meant for a job that has just ended can never stop the next one. stdin closing (the
+    server went away or retired this worker) stops the job and ends the loop."""
+
+    def __init__(self):
+        self.assignments: queue.Queue = queue.Queue()
+        self.stop_event = threading.Event()  # the current job's
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                self.stop_event.set()
+            elif line.strip():
+                self.stop_event = threading.Event()
+                self.assignments.put((line, self.stop_event))
+        self.stop_event.set()
+        self.assignments.put((None, None))
+
+    def next(self):
+        """(assignment line, its stop event), or (None, None) once stdin has closed."""
+        return self.assignments.get()
+
+
+def serve(tf, inbox: Inbox, emit, max_jobs: int) -> int:
+    """Train assignments one after another, up to max_jobs; 0, or 1 after a crash."""
+    import keras
+
+    for done in range(max_jobs):
+        line, stop_event = inbox.next()
+        if line is None:
+            return 0  # retired
+        try:
+            keras.backend.clear_session()  # names and graphs of the last job go
+            run_job(tf, parse_assignment(line), stop_event, emit)
+        except Exception as err:  # reported to the page; the server never sees a traceback
+            import traceback
+
+            traceback.print_exc()
+            emit(error_event(err))
+            return 1  # a worker that crashed is not trusted with another job
+        if done + 1 < max_jobs:
+            emit(ReadyEvent(import_seconds=0.0, jobs_done=done + 1))
+    return 0
+
+
 def main() -> int:
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from libraries land on stderr, not in the protocol
@@ -249,21 +306,9 @@ def main() -> int:
     emit(PhaseEvent(Phase.IMPORTING))
     started = time.perf_counter()
     tf = import_tensorflow()
-    emit(ReadyEvent(import_seconds=time.perf_counter() - started))
-    line = sys.stdin.readline()
-    if not line.strip():
-        return 0  # the server retired this warm worker
-    stop_event = threading.Event()
-    threading.Thread(target=listen_for_stop, args=(stop_event,), daemon=True).start()
-    try:
-        run_job(tf, parse_assignment(line), stop_event, emit)
-    except Exception as err:  # reported to the page; the server never sees a traceback
-        import traceback
-
-        traceback.print_exc()
-        emit(error_event(err))
-        return 1
-    return 0
+    inbox = Inbox()
+    emit(ReadyEvent(import_seconds=time.perf_counter() - started, jobs_done=0))
+    return serve(tf, inbox, emit, int(os.environ.get("CNNLAB_WORKER_JOBS") or 1))
 
 
 if __name__ == "__main__":

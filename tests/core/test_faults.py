@@ -201,7 +201,8 @@ def test_every_worker_output_is_saved_whole_or_not_at_all(tmp_path, name):
 
 def test_a_full_disk_reaches_the_page_as_its_own_message(tmp_path):
     err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    job = Job(id=1, session_id="s", config=make_config("unused.npz"), out_dir=tmp_path)
+    job = Job(id=1, config=make_config("unused.npz"), out_dir=tmp_path, holders=["s"],
+              watchers={"s"})
     job.handle(parse_event(to_line(train_worker.error_event(err))))  # as it crosses the pipe
     snap = job.snapshot()
     assert snap.state == JobState.FAILED and snap.error.code == "disk_full"
