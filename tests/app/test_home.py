@@ -29,7 +29,10 @@ def test_language_switch_translates_everything(app):
     app.sidebar.selectbox(key="lang").set_value("ko").run()
     assert not app.exception
     assert app.title[0].value.startswith("CNN Lab: 합성곱")
-    assert {m.label for m in app.metric} == {"학습 이미지", "테스트 이미지", "슈퍼클래스", "세부 클래스"}
+    assert {m.label for m in app.metric} == {"학습 이미지", "테스트 이미지", "슈퍼클래스", "서브클래스"}
+    captions = [c.value for c in app.caption]
+    assert any("시드 0" in c for c in captions), "the synthetic set's details in Korean too"
+    assert not any("generated, seed" in c for c in captions)
 
 
 def test_lang_link_opens_in_korean(app):

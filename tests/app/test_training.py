@@ -79,10 +79,10 @@ def test_korean_page(page):
     assert page.title[0].value.startswith("학습")
     assert metrics(page)["파라미터"] == "114,371"
     page.number_input(key="train_batch_size").set_value(0).run()
-    assert "0장짜리 batch" in page.error[0].value
+    assert "0장짜리 배치" in page.error[0].value
     page.number_input(key="train_batch_size").set_value(200).run()
     page.selectbox(key="train_model").set_value("stride_pool").run()
-    assert "12번째 층" in page.error[0].value and "1x1" in page.error[0].value
+    assert "12번째 레이어" in page.error[0].value and "1x1" in page.error[0].value
 
 
 def texts(app) -> str:

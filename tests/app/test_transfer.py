@@ -90,7 +90,7 @@ def test_korean_page(page):
     page.run()
     assert not page.exception
     assert page.title[0].value.startswith("전이 학습")
-    assert page.button(key="transfer_compare").label == "세 비교 대상 학습"
+    assert page.button(key="transfer_compare").label == "세 방식 학습하기"
 
 
 def write_bundled(folder, data: bytes, fingerprint: str) -> None:

@@ -122,7 +122,7 @@ def test_train_watch_queue_stop_evaluate(page, browser, train_app_url, screensho
         timeout=SLOW)
     expect(page.get_by_role("heading", name="4. 평가")).to_be_visible(timeout=SLOW)
     # Choices show their Korean labels too (the browser keeps old ones unless resent).
-    expect(page.get_by_role("combobox", name="모델", exact=True)).to_have_value("Stride 모델 (2절)")
+    expect(page.get_by_role("combobox", name="모델", exact=True)).to_have_value("스트라이드 모델 (2절)")
     expect(page.locator(".st-key-train_target input[type=radio]:checked")).to_have_count(1)
     expect(page.get_by_text(re.compile(r"\btrain\.[a-z_.]+\b"))).to_have_count(0)
     settle(page)

@@ -10,7 +10,9 @@ from core.st_cache import language, reload_default_data
 def show(dataset: DataSummary, t) -> None:
     """Where the data came from, how much there is, and its class tree."""
     st.markdown(t("status.source_line", source=t(f"source.{dataset.source}")))
-    if dataset.detail:
+    if dataset.synthetic:  # its detail is a generated description, not a path: translate it
+        st.caption(t("status.detail.synthetic", seed=config.SYNTHETIC_SEED))
+    elif dataset.detail:
         st.caption(t("status.detail", detail=dataset.detail))
     cols = st.columns(4)
     cols[0].metric(t("status.train"), f"{dataset.n_train:,}")

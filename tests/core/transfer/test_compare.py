@@ -75,8 +75,8 @@ def test_the_sentence_says_what_happened_in_both_languages():
     assert english[1] == "Final test accuracy: fine-tuned 62.0%, scratch 49.0%, frozen 47.0%."
     assert "Fine-tuning ended above the frozen extractor" in english[2]
     korean = arms.summary(results, 0.5, 7, "ko")
-    assert "2 epoch" in korean[0] and "7 epoch" in korean[0] and "50%" in korean[0]
-    assert "fine-tuning 62.0%" in korean[1]
+    assert "2 에포크" in korean[0] and "7 에포크" in korean[0] and "50%" in korean[0]
+    assert "미세 조정 62.0%" in korean[1]
 
 
 @pytest.mark.parametrize("target, words", [
