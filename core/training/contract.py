@@ -6,22 +6,21 @@ a worker, typed, checked at the door, and nowhere else spelled as a bare dict or
                        EpochEvent, UnfreezeEvent, DoneEvent, ErrorEvent
     server -> pages    a `Snapshot` of the job: its JobState, Phase, config and events
 
-Each travels as one JSON line (core.training.records) and is complete or refused: a
-missing, unknown or wrongly typed field raises `ContractError`, which the worker reports
-as an error event instead of training on a guess. docs/ARCHITECTURE.md tells the story.
+Each travels as one JSON line (core.training.records), complete or refused: a missing,
+unknown or mistyped field raises `ContractError`, never a guess. See docs/ARCHITECTURE.md.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import typing
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar, Union
+from typing import Union, get_args
 
-from core.training.records import ContractError, Record, from_line, to_line  # noqa: F401
+from core.training.records import ContractError, Record, event_name, from_line
+from core.training.records import to_line  # noqa: F401 (the contract's users write lines)
 
 
 class JobState(StrEnum):
@@ -176,14 +175,12 @@ class Assignment(Record):
 
 @dataclass(frozen=True)
 class PhaseEvent(Record):
-    NAME: ClassVar[str] = "phase"
     phase: Phase
 
 
 @dataclass(frozen=True)
 class ReadyEvent(Record):
     """The worker waits for an Assignment: TensorFlow just imported, or a job just done."""
-    NAME: ClassVar[str] = "ready"
     import_seconds: float  # 0 for a worker that has trained before
     jobs_done: int  # jobs this worker trained already
 
@@ -191,7 +188,6 @@ class ReadyEvent(Record):
 @dataclass(frozen=True)
 class StartEvent(Record):
     """The model is built and fit begins."""
-    NAME: ClassVar[str] = "start"
     params: int  # all of the model's parameters
     trainable: int  # those the optimizer changes now
     train_size: int  # images per epoch after the validation split and caps
@@ -205,7 +201,6 @@ class StartEvent(Record):
 @dataclass(frozen=True)
 class BatchEvent(Record):
     """One batch's own loss and accuracy (Keras reports running means; see the worker)."""
-    NAME: ClassVar[str] = "batch"
     epoch: int  # from 0
     step: int  # from 0
     loss: float
@@ -216,7 +211,6 @@ class BatchEvent(Record):
 
 @dataclass(frozen=True)
 class EpochEvent(Record):
-    NAME: ClassVar[str] = "epoch"
     epoch: int  # from 0
     t: float
     partial: bool  # a Stop ended it before its last batch
@@ -229,32 +223,29 @@ class EpochEvent(Record):
 @dataclass(frozen=True)
 class UnfreezeEvent(Record):
     """Fine-tuning's second phase began at `epoch` with `trainable` parameters."""
-    NAME: ClassVar[str] = "unfreeze"
     epoch: int
     trainable: int
 
 
 @dataclass(frozen=True)
 class DoneEvent(Record):
-    NAME: ClassVar[str] = "done"
     stopped: bool  # Stop ended it early
     test_accuracy: float  # (predict(x_test).argmax(1) == y_test).mean()
 
 
 JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server",
-              "disk_full", "bad_config")  # ErrorEvent codes; each has train.job_error.<code>
+              "disk_full", "bad_config", "cluster_lost")  # each has train.job_error.<code>
 
 
 @dataclass(frozen=True)
 class ErrorEvent(Record):
-    NAME: ClassVar[str] = "error"
     code: str  # one of JOB_ERRORS
     message: str
 
 
 Event = Union[PhaseEvent, ReadyEvent, StartEvent, BatchEvent, EpochEvent, UnfreezeEvent,
               DoneEvent, ErrorEvent]
-EVENTS = {kind.NAME: kind for kind in typing.get_args(Event)}
+EVENTS = {event_name(kind): kind for kind in get_args(Event)}
 
 
 def parse_event(line: str) -> Event:
@@ -286,6 +277,7 @@ class Snapshot:
     error: ErrorEvent | None = None
     watchers: int = 1  # sessions watching it train (a shared run has several)
     origin: str = "trained"  # or "library": an identical run trained earlier
+    engine: str = "local"  # trained by this server's workers, or on a "ray" cluster
 
     @property
     def settings(self) -> RunSettings:
@@ -296,13 +288,11 @@ class Snapshot:
         return self.state.active
 
     @property
-    def steps(self) -> int:
-        """Batches per epoch (0 until the worker has said)."""
+    def steps(self) -> int:  # batches per epoch (0 until the worker has said)
         return self.start.steps if self.start else 0
 
     @property
-    def full_epochs(self) -> tuple[EpochEvent, ...]:
-        """Epochs that ran to their last batch (a Stop mid-epoch reports a partial one)."""
+    def full_epochs(self) -> tuple[EpochEvent, ...]:  # a Stop mid-epoch reports a partial one
         return tuple(e for e in self.epochs if not e.partial)
 
     @property

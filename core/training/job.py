@@ -37,6 +37,7 @@ class Job:
     group: str = "train"  # the page that started it: a session keeps a few of each
     origin: Origin = Origin.TRAINED
     estimate_s: float | None = None  # expected training time, from the plan
+    engine: str = "local"  # where it trains: "local" worker processes or a "ray" cluster
     state: JobState = JobState.QUEUED
     phase: Phase = Phase.QUEUED
     created: float = field(default_factory=time.time)
@@ -72,7 +73,7 @@ class Job:
                 ended=self.ended, import_seconds=self.import_seconds, start=self.start,
                 unfreeze=self.unfreeze, batches=tuple(self.batches),
                 epochs=tuple(self.epochs), result=self.result, error=self.error,
-                watchers=len(self.watchers), origin=str(self.origin))
+                watchers=len(self.watchers), origin=str(self.origin), engine=self.engine)
 
     @property
     def active(self) -> bool:

@@ -63,13 +63,15 @@ class JobManager:
                  session_alive: Callable[[str], bool] | None = None,
                  orphan_grace: float = ORPHAN_GRACE_S, forget_after: float = FORGET_AFTER_S,
                  keep_ended: int = KEEP_ENDED, library: RunLibrary | None = None,
-                 jobs_per_worker: int | None = None):
+                 jobs_per_worker: int | None = None, pool=None):
         self.max_running = max_running
         self.keep_ended = keep_ended
         self.root = Path(root) if root is not None else new_root()
         self.library = library or RunLibrary(None)
-        self.pool = WorkerPool(warm, threads_per_job(max_running),
-                               jobs_per_worker or reuse_from_env())
+        self.local_pool = WorkerPool(warm, threads_per_job(max_running),
+                                     jobs_per_worker or reuse_from_env())
+        self.pool = pool or self.local_pool  # a cluster's (core.training.ray_backend), or ours
+        self.engine_problem: str | None = None  # why training fell back from the cluster
         self.session_alive = session_alive or (lambda session_id: True)
         self.jobs: list[Job] = []
         self.priority: set[str] = set()  # the instructor's sessions: their runs go first
@@ -227,7 +229,11 @@ class JobManager:
                 self.pool.prewarm()
 
     def _start(self, job: Job) -> None:
+        if self.pool is not self.local_pool and getattr(self.pool, "broken", None):
+            self.engine_problem = self.pool.broken  # the cluster is gone: train here
+            self.pool = self.local_pool
         worker = self.pool.take()
+        job.engine = getattr(self.pool, "engine", "local")
         self.served[job.lead] = time.time()
         with job.lock:
             job.state, job.phase, job.started, job.worker = (

@@ -24,7 +24,7 @@ import pytest
 
 from core.data import cifar
 from core.data import download, files
-from core.training import worker as train_worker
+from core.training import fit as train_worker
 from core.data.course_files import COURSE_FILES, load_course_dir, load_files, write_course_files
 from core.data.dataset import DataError
 from core.i18n import error_message, translate

@@ -131,7 +131,7 @@ EVENTS = [
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
 def test_every_event_round_trips(event):
     line = to_line(event)
-    assert json.loads(line)["event"] == event.NAME
+    assert json.loads(line)["event"] == type(event).__name__.removesuffix("Event").lower()
     assert parse_event(line) == event
 
 
