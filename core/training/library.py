@@ -27,7 +27,7 @@ from core.data.files import atomic_write
 from core.training.contract import (
     BatchEvent, DoneEvent, EpochEvent, JobConfig, RunSettings, Snapshot, StartEvent,
 )
-from core.training.records import ContractError, Record
+from core.training.contract import ContractError, Record
 
 ENTRY = "entry.json"
 USED = "last-used"  # its mtime: when the entry was last opened (eviction order)

@@ -98,3 +98,13 @@ def test_the_right_key_unlocks_the_lane_and_is_never_echoed(app, monkeypatch):
     assert app.button(key="home_download"), "the download is the instructor's"
     app.sidebar.button(key="instructor_lock").click().run()
     assert "test session id" not in st_cache.job_manager().priority
+
+
+def test_a_cluster_that_did_not_answer_is_said_on_both_training_pages(app, monkeypatch):
+    manager = st_cache.job_manager()
+    monkeypatch.setattr(manager, "engine_problem", "10.0.0.9:6379: no answer within 15 s")
+    for page in ("app_pages/training.py", "app_pages/transfer.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        warning = [w.value for w in app.warning if "training cluster" in w.value]
+        assert warning and "10.0.0.9:6379" in warning[0] and "this server" in warning[0]
