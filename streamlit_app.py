@@ -4,6 +4,7 @@ import streamlit as st
 from core.i18n import LANGUAGES, normalize_language
 from core.training.malloc import limit_malloc_arenas
 from core.st_cache import data_summary, start_loading_default, translator
+from ui import instructor
 from ui.steps import HOME, STEPS
 
 limit_malloc_arenas()  # the first run in this server process applies it (core/training/malloc.py)
@@ -40,6 +41,7 @@ with st.sidebar:
                  supers=len(dataset.super_classes), fines=len(dataset.fine_classes)))
     if dataset.problem is not None:
         st.caption(t("sidebar.problem"))
+    instructor.sidebar(t)
 
 page.run()
 start_loading_default()  # after the page is sent: the next page finds the data ready

@@ -42,10 +42,12 @@ choices = setup.settings_ui(t, stack)
 plan = setup.plan_ui(choices, len(dataset.x_train), stack, t)
 if st.button(t("train.start"), key="train_start", type="primary", icon=":material/play_arrow:",
              disabled=plan is None or busy):
-    runs.remember(jobs.submit(dataset, plan.settings, "train", t))
+    estimate = plan.seconds_per_epoch * plan.settings.epochs
+    runs.remember(jobs.submit(dataset, plan.settings, "train", t, estimate_s=estimate))
     st.rerun()
 if busy:
     st.caption(t("train.one_at_a_time"))
+jobs.engine_line(t)
 
 # ---- 2. Train ----------------------------------------------------------------------------
 st.header(t("train.live"))
@@ -53,6 +55,7 @@ st.markdown(t("train.live.why"))
 if latest is None:
     st.caption(t("train.no_runs"))
 else:
+    jobs.notice(latest, t)
     live.live(latest, t)
 
 # ---- 3. Compare the runs that have ended ---------------------------------------------------

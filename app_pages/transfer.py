@@ -9,7 +9,7 @@ ui/transfer_*.py.
 import streamlit as st
 
 from core import st_cache
-from ui import lost_runs
+from ui import jobs, lost_runs
 from ui.transfer import arms as transfer_arms
 from ui.transfer import pretrain as transfer_pretrain
 from ui.transfer import saved as transfer_saved
@@ -38,6 +38,7 @@ for topic, icon in (("concepts", ":material/school:"), ("batchnorm", ":material/
 st.header(t("transfer.settings"))
 st.markdown(t("transfer.settings.why"))
 settings = transfer_setup.settings_ui(t, len(dataset.x_train))
+jobs.engine_line(t)
 
 # ---- 1. Pretrain on the superclasses -------------------------------------------------------
 st.header(t("transfer.step1"))

@@ -18,7 +18,7 @@ def stack_settings(layers, **changes) -> RunSettings:
 
 def run(manager: JobManager, dataset, settings: RunSettings, session: str = "benchmark"):
     """Submit, wait for the end, and check that the job trained every epoch."""
-    job = manager.submit(session, job_config(dataset, settings, manager.root))
+    job = manager.submit(session, job_config(dataset, settings, manager.root)).job
     wait([job])
     return job
 

@@ -45,7 +45,7 @@ def main() -> None:
     me = psutil.Process(os.getpid())
     before = me.memory_info().rss
     memory = PeakMemory()
-    job = manager.submit("memory", config)
+    job = manager.submit("memory", config).job
     while job.active:
         time.sleep(0.2)
     memory.stop.set()

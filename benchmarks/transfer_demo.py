@@ -77,7 +77,7 @@ def arguments():
 
 def run_lesson(manager: JobManager, dataset, settings, bundled: bool):
     """(pretraining job or None, arm -> job, seconds from the first click to the last end)."""
-    submit = lambda run: manager.submit("demo", job_config(dataset, run, manager.root))
+    submit = lambda run: manager.submit("demo", job_config(dataset, run, manager.root)).job
     wait_warm(manager)
     start = time.perf_counter()
     pretrain = None
@@ -92,7 +92,8 @@ def run_lesson(manager: JobManager, dataset, settings, bundled: bool):
         wait([pretrain])
         extractor = pretrain.out_dir / "extractor.keras"
     layers = inspect_keras(extractor.read_bytes(), extractor.name).layers
-    runs = lesson.arm_jobs(settings, str(extractor), layers, len(dataset.fine_classes))
+    runs = lesson.arm_jobs(settings, str(extractor), lesson.file_sha256(extractor), layers,
+                           len(dataset.fine_classes))
     arms = {arm: submit(run) for arm, run in runs.items()}
     wait(arms.values())
     return pretrain, arms, time.perf_counter() - start

@@ -3,6 +3,8 @@
     python -m core --help            the verbs
     python -m core prepare-cifar     download CIFAR-100 and write its mammals as the course files
     python -m core pretrain          pretrain an extractor on the active dataset and bundle it
+    python -m core seed-runs         train the notebook's runs into the run library
+    python -m core train             train one run, here or on a Ray cluster
 
 Each verb is a small function here that calls into its room (core.data, core.transfer,
 ...) and imports it only when it runs; the page code and the verbs share that code.
@@ -96,6 +98,111 @@ def pretrain(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(path)
+    return 0
+
+
+def _seed_runs_arguments(parser: argparse.ArgumentParser) -> None:
+    from core.training.seed import SEEDED
+
+    parser.add_argument("--out", type=Path, default=config.SHIPPED_RUNS,
+                        help="the library folder (default: %(default)s, shipped with the app)")
+    parser.add_argument("--models", nargs="+", default=list(SEEDED), choices=SEEDED,
+                        help="which of the notebook's models (default: all that can train)")
+    parser.add_argument("--max-images", type=int, default=None,
+                        help="train on at most this many images (a quick trial; a class's "
+                             "Start matches only runs of the page's own settings)")
+    _cluster_arguments(parser)
+
+
+@verb("seed-runs", "train the notebook's models with the training page's defaults on the "
+      "active dataset into the run library, so a class opens them at once",
+      _seed_runs_arguments)
+def seed_runs(args: argparse.Namespace) -> int:
+    from core.data.sources import load_default
+    from core.training.seed import seed_runs as seed
+
+    dataset = load_default().dataset
+    print(f"dataset: {dataset.source} ({dataset.detail}), fingerprint {dataset.fingerprint}",
+          file=sys.stderr)
+    try:
+        folders = seed(dataset, args.out, args.models, args.max_images,
+                       report=lambda line: print(line, file=sys.stderr),
+                       ray_address=args.ray, cpus=args.cpus, gpus=args.gpus)
+    except RuntimeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for folder in folders:
+        print(folder)
+    return 0
+
+
+def _cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ray", default=config.RAY_ADDRESS, metavar="ADDRESS",
+                        help="train on the Ray cluster at ADDRESS (default: "
+                             "CNNLAB_RAY_ADDRESS, else this machine)")
+    parser.add_argument("--cpus", type=int, default=config.RAY_CPUS,
+                        help="CPUs a job gets on the cluster (default: %(default)s)")
+    parser.add_argument("--gpus", type=float, default=config.RAY_GPUS,
+                        help="GPUs a job gets on the cluster, e.g. 1 or 0.5 (default: %(default)s)")
+
+
+def _train_arguments(parser: argparse.ArgumentParser) -> None:
+    from core.training.plan import DEFAULTS, MODELS, N_CLASSES, OPTIMIZERS
+
+    parser.add_argument("--model", default=DEFAULTS["model"], choices=MODELS)
+    parser.add_argument("--target", default=DEFAULTS["target"], choices=tuple(N_CLASSES))
+    for name, kind in (("epochs", int), ("batch-size", int), ("learning-rate", float),
+                       ("validation-split", float), ("seed", int)):
+        parser.add_argument(f"--{name}", type=kind, default=DEFAULTS[name.replace("-", "_")],
+                            help="default: %(default)s, as on the training page")
+    parser.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=OPTIMIZERS)
+    parser.add_argument("--max-images", type=int, default=None,
+                        help="train and test on at most this many images")
+    parser.add_argument("--library", type=Path, default=None,
+                        help="keep the finished run in this run library folder (e.g. "
+                             "assets/runs), so the page opens it for the same Start")
+    _cluster_arguments(parser)
+
+
+@verb("train", "train one run with the training page's settings, here or on a Ray cluster, "
+      "printing its progress and the device it trained on", _train_arguments)
+def train(args: argparse.Namespace) -> int:
+    from core.data.sources import load_default
+    from core.training.arrays import job_config
+    from core.training.library import RunLibrary
+    from core.training.plan import ConfigError, plan
+    from core.training.run import follow, manager_for
+
+    dataset = load_default().dataset
+    choices = dict(model=args.model, target=args.target, epochs=args.epochs,
+                   batch_size=args.batch_size, optimizer=args.optimizer,
+                   learning_rate=args.learning_rate, validation_split=args.validation_split,
+                   seed=args.seed)
+    try:
+        planned = plan(choices, len(dataset.x_train), max_images=args.max_images)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    say = lambda line: print(line, file=sys.stderr)
+    say(f"dataset: {dataset.source}, fingerprint {dataset.fingerprint}; {planned.params:,} "
+        f"parameters; about {planned.seconds_per_epoch * args.epochs:.0f} s on 2 CPU cores")
+    manager = manager_for(args.ray, args.cpus, args.gpus, RunLibrary(args.library), say)
+    try:
+        submitted = manager.submit("command line", job_config(dataset, planned.settings,
+                                                               manager.root))
+        job = submitted.job
+        if submitted.how == "library":
+            say(f"an identical run is in the library ({job.out_dir}): not trained again")
+        else:
+            follow(job, say, args.model)
+    except RuntimeError as err:
+        say(f"error: {err}")
+        return 1
+    finally:
+        manager.shutdown()
+    device = job.start.device if job.start else "?"
+    print(f"test accuracy {job.result.test_accuracy:.4f} on {device} ({job.engine}); "
+          f"outputs in {args.library / job.config.key() if args.library else job.out_dir}")
     return 0
 
 

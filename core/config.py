@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
@@ -25,3 +26,21 @@ TRAIN_MAX_IMAGES = int(os.environ.get("CNNLAB_TRAIN_MAX_IMAGES") or 0) or None
 # How long a training job keeps running after its browser tab closed (the session is
 # gone). Tests set CNNLAB_ORPHAN_GRACE_S to a few seconds.
 ORPHAN_GRACE_S = float(os.environ.get("CNNLAB_ORPHAN_GRACE_S") or 30.0)
+# The run library (core/training/library.py): finished runs kept under their identity.
+# The server writes its own here, bounded; the app ships read-only ones in assets/runs/
+# (python -m core seed-runs). Tests point CNNLAB_LIBRARY_DIR at a folder of their own.
+LIBRARY_DIR = Path(os.environ.get("CNNLAB_LIBRARY_DIR") or
+                   Path(tempfile.gettempdir()) / "cnnlab-library")
+LIBRARY_MB = int(os.environ.get("CNNLAB_LIBRARY_MB") or 500)
+SHIPPED_RUNS = ROOT / "assets" / "runs"
+# The instructor's key (also st.secrets["instructor"]["key"]): with one set, a password
+# field in the sidebar unlocks the instructor's lane (runs go first) and the server-wide
+# actions (the CIFAR-100 download, seeding the run library). Unset: everyone may do both.
+INSTRUCTOR_KEY = os.environ.get("CNNLAB_INSTRUCTOR_KEY") or None
+# A Ray cluster to train on (core/training/ray_backend.py), e.g. "10.0.0.5:6379" (also
+# st.secrets["ray"]["address"]). Unset: training runs in this server's worker processes.
+RAY_ADDRESS = os.environ.get("CNNLAB_RAY_ADDRESS") or None
+RAY_CPUS = int(os.environ.get("CNNLAB_RAY_CPUS") or 2)  # CPUs a job gets on the cluster
+RAY_GPUS = float(os.environ.get("CNNLAB_RAY_GPUS") or 0)  # GPUs a job gets (0.5: half of one)
+RAY_SLOTS = int(os.environ.get("CNNLAB_RAY_SLOTS") or 0) or None  # jobs at once; unset: as
+#                                                     many as the cluster's CPUs and GPUs fit

@@ -123,81 +123,6 @@ def set_upload(dataset: Dataset | None) -> None:
         st.session_state[DATASET_UPLOAD_KEY] = dataset
 
 
-# Keyed by the fingerprint (plus the arguments); the Dataset itself is not hashed
-# (underscore), so an upload with other pixels gets its own entries.
-@st.cache_data(show_spinner=False, max_entries=256)
-def channel_stats(fingerprint: str, _dataset: Dataset, split: str, fine_class: str):
-    """`explore.ChannelStats` of one split, for every image or one fine class."""
-    from core.data import explore
-
-    labels = _dataset.labels(split)
-    rows = explore.select(labels, fine_class=fine_class)
-    return explore.channel_stats(_dataset.images(split)[rows])
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def class_mean_tiles(fingerprint: str, _dataset: Dataset, split: str) -> list[bytes]:
-    """The mean image of each fine class of a split, enlarged, as PNG bytes, in class order."""
-    from core.data import explore
-
-    means = explore.class_mean_images(_dataset.images(split), _dataset.labels(split),
-                                      _dataset.fine_classes)  # (K, 32, 32, 3)
-    return [explore.png(explore.upscale(explore.to_uint8(m), explore.GALLERY_SCALE))
-            for m in means]
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def image_tiles(fingerprint: str, _dataset: Dataset, split: str,
-                indices: tuple[int, ...]) -> list[bytes]:
-    """Images of a split, enlarged with crisp pixels, as PNG bytes (a gallery's worth)."""
-    from core.data import explore
-
-    images = _dataset.images(split)
-    return [explore.png(explore.upscale(images[i], explore.GALLERY_SCALE)) for i in indices]
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def class_counts(fingerprint: str, _dataset: Dataset):
-    """`Dataset.counts()`: images per fine class in train and test."""
-    return _dataset.counts()
-
-
-# Plotly validates every property as a figure is built (5-10 ms a figure, several times
-# that on a busy server), so the explorer's figures are built once per dataset, arguments
-# and language, and shared. They are read-only: pages only hand them to st.plotly_chart,
-# which copies them into JSON.
-@st.cache_resource(show_spinner=False, max_entries=32)
-def structure_figure(fingerprint: str, _dataset: Dataset, value_label: str):
-    """The sunburst of superclasses and fine classes (core.data.figures.structure_figure)."""
-    from core.data import figures
-
-    return figures.structure_figure(class_counts(fingerprint, _dataset), value_label)
-
-
-@st.cache_resource(show_spinner=False, max_entries=128)
-def close_up_figures(fingerprint: str, _dataset: Dataset, split: str, index: int,
-                     axis_titles: tuple[str, str], channel_titles: tuple[str, str, str]):
-    """(image figure, channels figure) of image `index` of a split."""
-    from core.data import figures
-    from core.data.explore import CHANNELS
-
-    image = _dataset.images(split)[index]  # (32, 32, 3)
-    return (figures.image_figure(image, *axis_titles),
-            figures.channels_figure(image, dict(zip(CHANNELS, channel_titles)), *axis_titles))
-
-
-@st.cache_resource(show_spinner=False, max_entries=128)
-def histogram_figure(fingerprint: str, _dataset: Dataset, split: str, fine_class: str,
-                     axis_titles: tuple[str, str], channel_titles: tuple[str, str, str]):
-    """Per-channel pixel histograms of a split, or of one fine class in it."""
-    from core.data import figures
-    from core.data.explore import CHANNELS
-
-    stats = channel_stats(fingerprint, _dataset, split, fine_class)
-    return figures.histogram_figure(stats.histogram, dict(zip(CHANNELS, channel_titles)),
-                                    *axis_titles)
-
-
 def _session_alive(session_id: str) -> bool:
     from streamlit.runtime import Runtime
 
@@ -222,10 +147,48 @@ def _max_running_jobs() -> int:
 
 @st.cache_resource(show_spinner=False)
 def job_manager():
-    """The server's one JobManager: its queue and limit are shared by every session."""
+    """The server's one JobManager: its queue, limit and run library are shared by every
+    session."""
+    from core import config
+    from core.training.library import RunLibrary
     from core.training.manager import JobManager
 
-    return JobManager(max_running=_max_running_jobs(), session_alive=_session_alive)
+    library = RunLibrary(config.LIBRARY_DIR, shipped=(config.SHIPPED_RUNS,),
+                         max_bytes=config.LIBRARY_MB * 2**20)
+    manager = JobManager(max_running=_max_running_jobs(), session_alive=_session_alive,
+                         library=library)
+    address = ray_address()
+    if address:  # train on the department's cluster once it answers (README: hosting)
+        from core.training.pool import reuse_from_env
+        from core.training.ray_backend import attach
+
+        attach(manager, address, config.RAY_CPUS, config.RAY_GPUS, reuse_from_env(),
+               config.RAY_SLOTS)
+    return manager
+
+
+def _secret(section: str, key: str):
+    try:
+        return st.secrets.get(section, {}).get(key)
+    except Exception:  # no secrets.toml: Streamlit raises its own error type
+        return None
+
+
+def ray_address() -> str | None:
+    """CNNLAB_RAY_ADDRESS, else st.secrets["ray"]["address"], else None (train here)."""
+    from core import config
+
+    return config.RAY_ADDRESS or (str(_secret("ray", "address") or "") or None)
+
+
+def instructor_key() -> str | None:
+    """CNNLAB_INSTRUCTOR_KEY, else st.secrets["instructor"]["key"], else None."""
+    from core import config
+
+    if config.INSTRUCTOR_KEY:
+        return config.INSTRUCTOR_KEY
+    key = _secret("instructor", "key")
+    return str(key) if key else None
 
 
 @st.cache_resource(show_spinner=False)

@@ -3,6 +3,8 @@ line that says where it is. The training page and the transfer page both use the
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from core import st_cache
@@ -15,13 +17,66 @@ POLL_S = 0.5  # a running job's panel redraws twice a second
 QUEUED_POLL_S = 2.0  # a job waiting in the queue: only its place changes, now and then
 
 
-def submit(dataset, settings: RunSettings, group: str, t) -> Job:
+NOTICE = "job_notice"  # session_state: job id -> how its Start was answered, shown once
+
+
+def submit(dataset, settings: RunSettings, group: str, t,
+           estimate_s: float | None = None) -> Job:
     """Export the dataset's arrays for the settings' target (once per dataset and target)
-    and queue the job for this session."""
+    and ask for the run: joined if a classmate's identical run is under way, opened from
+    the library if it was trained before, else queued. Remembers how, for `notice`."""
     manager = st_cache.job_manager()
     with st.spinner(t("train.exporting")):
         config = job_config(dataset, settings, manager.root, st_cache.fingerprint(dataset))
-    return manager.submit(st_cache.session_id(), config, group=group)
+    submitted = manager.submit(st_cache.session_id(), config, group=group,
+                               estimate_s=estimate_s)
+    st.session_state.setdefault(NOTICE, {})[submitted.job.id] = (
+        submitted.how, [s.reason for s in submitted.skipped])
+    return submitted.job
+
+
+def notice(job: Job, t) -> None:
+    """Once, after Start: that the run was shared or opened from the library, and any
+    library entry that was refused."""
+    how, skipped = st.session_state.get(NOTICE, {}).pop(job.id, (None, []))
+    for reason in skipped:
+        st.warning(t("job.library_skipped", reason=reason), icon=":material/report:")
+    if how == "joined":
+        st.info(t("job.joined"), icon=":material/group:")
+    elif how == "library":
+        st.success(t("job.from_library"), icon=":material/library_books:")
+
+
+def stop(job: Job) -> None:
+    """This session's Stop: it leaves the run, which goes on for classmates who watch it."""
+    st_cache.job_manager().leave(job, st_cache.session_id())
+
+
+def about(snapshot: Snapshot, t) -> str | None:
+    """A line about who trains this run and where: shared with classmates, or an earlier
+    identical run from the library, and the device it trained on."""
+    parts = []
+    if snapshot.origin == "library" and snapshot.ended:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(snapshot.ended))
+        parts.append(t("job.library_run", when=when))
+    elif snapshot.watchers > 1:
+        parts.append(t("job.shared", others=snapshot.watchers - 1))
+    device = snapshot.start.device if snapshot.start else None
+    if snapshot.engine == "ray":  # where it trains is the point: a GPU box on its CPU shows
+        parts.append(t("job.on_cluster", device=device or "…"))
+    elif device and device != "CPU":
+        parts.append(t("job.device", device=device))
+    return " ".join(parts) or None
+
+
+def engine_line(t) -> None:
+    """Where runs train: on the cluster, or here because the cluster did not answer."""
+    manager = st_cache.job_manager()
+    if manager.engine_problem:
+        st.warning(t("train.cluster_fallback", problem=manager.engine_problem),
+                   icon=":material/cloud_off:")
+    elif getattr(manager.pool, "engine", "local") == "ray":
+        st.caption(t("train.on_cluster"))
 
 
 def poll_every(states) -> float | None:
@@ -40,6 +95,13 @@ def jobs_ahead(job: Job) -> int:
     return len(manager.running()) + position - 1
 
 
+def queue_text(job: Job, t) -> str:
+    """'3 runs ahead of you: yours should start in about 1:20 and end in about 3:05.'"""
+    manager = st_cache.job_manager()
+    start, end = manager.forecast().get(job.id, (None, None))
+    return t("job.queued", ahead=jobs_ahead(job), start=clock(start), end=clock(end))
+
+
 def error_text(snapshot: Snapshot, t) -> str:
     """The sentence for a failed (or cancelled) job: what happened, and what to try."""
     error = snapshot.error
@@ -54,7 +116,7 @@ def status_line(job: Job, snapshot: Snapshot, t) -> tuple[float, str]:
     where = progress(snapshot)
     state = snapshot.state
     if state == JobState.QUEUED:
-        return 0.0, t("job.queued", ahead=jobs_ahead(job))
+        return 0.0, queue_text(job, t)
     if state.active and not where.steps:
         if snapshot.phase in (Phase.IMPORTING, Phase.PREPARING):
             return 0.0, t(f"train.phase.{snapshot.phase}")

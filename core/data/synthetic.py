@@ -7,7 +7,9 @@ size, rotation and colour and sits on a blotchy coloured background with noise, 
 distractor objects of random classes, and sometimes an occluding block. The family is
 visible at a glance; the variant needs finer detail, and the same edge and texture
 features serve both, so features learned on superclasses help on fine classes.
-Everything is vectorised numpy, drawn from one seed: the same seed gives the same bytes.
+Everything is vectorised numpy, drawn from one seed: the same seed gives the same bytes on
+one machine, and the same images to a few pixels on another (its float functions round
+differently), so the dataset is named by `identity`, not by a hash of its bytes.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # pandas and core.data.dataset load when a dataset is made, n
 
     from core.data.dataset import Dataset
 
+VERSION = 1  # of the generator: see identity()
 FINE_CLASSES_BY_SUPER = {  # superclass (visual family) -> its five fine classes (variants)
     "blobs": ("blobs_disk", "blobs_square", "blobs_triangle", "blobs_cross", "blobs_star"),
     "rings": ("rings_single", "rings_double", "rings_dashed", "rings_dotted", "rings_bullseye"),
@@ -219,8 +222,18 @@ def generate(seed: int = 0, n_train_per_class: int = 500,
     images = render(np.concatenate([train_idx, test_idx]), rng)  # (N_train + N_test, 32, 32, 3)
     return Dataset(x_train=images[:len(train_idx)], x_test=images[len(train_idx):],
                    train_labels=_labels(train_idx), test_labels=_labels(test_idx),
-                   source="synthetic", detail=detail(seed))
+                   source="synthetic", detail=detail(seed),
+                   identity=identity(seed, n_train_per_class, n_test_per_class))
 
 
 def detail(seed: int) -> str:
     return f"generated, seed {seed}"
+
+
+def identity(seed: int, n_train_per_class: int = 500, n_test_per_class: int = 100) -> str:
+    """The dataset's fingerprint (core.data.dataset.Dataset.fingerprint): the same on every
+    machine for the same generator, seed and sizes. Change VERSION whenever `render`
+    draws anything differently: what was trained on the old images must not match."""
+    sizes = "" if (n_train_per_class, n_test_per_class) == (500, 100) else (
+        f"-{n_train_per_class}x{n_test_per_class}")
+    return f"synthetic-v{VERSION}-seed{seed}{sizes}"

@@ -1,13 +1,18 @@
-"""One training job's record: its config, state and everything its worker reported.
+"""One training job's record: its config, state, everything its worker reported, and the
+browser sessions it belongs to.
 
-A `Job` lives in the server's JobManager (core.training.manager). A reader thread folds
-the worker's events into it (`handle`); pages read a consistent copy with `snapshot()`.
+A `Job` lives in the server's JobManager (core.training.manager). Several sessions can
+share one: students who start identical runs (JobConfig.key) watch the same job.
+`watchers` are the sessions that want it to keep training; `holders` the sessions that
+list it among their runs (to evaluate, inspect, download). A reader thread folds the
+worker's events in (`handle`); pages read a consistent copy with `snapshot()`.
 """
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from core.training.contract import (
@@ -17,15 +22,22 @@ from core.training.contract import (
 from core.training.process import WorkerExit, WorkerProcess
 
 
+class Origin(StrEnum):
+    TRAINED = "trained"  # trained by a worker of this server
+    LIBRARY = "library"  # an identical run trained earlier, opened from the run library
+
+
 @dataclass(eq=False)
 class Job:
-    """A training run of one session."""
-
     id: int
-    session_id: str
     config: JobConfig
     out_dir: Path
+    holders: list[str]  # sessions that list it among their runs, first asker first
+    watchers: set[str]  # sessions that want it to keep training
     group: str = "train"  # the page that started it: a session keeps a few of each
+    origin: Origin = Origin.TRAINED
+    estimate_s: float | None = None  # expected training time, from the plan
+    engine: str = "local"  # where it trains: "local" worker processes or a "ray" cluster
     state: JobState = JobState.QUEUED
     phase: Phase = Phase.QUEUED
     created: float = field(default_factory=time.time)
@@ -43,6 +55,15 @@ class Job:
     worker: WorkerProcess | None = field(default=None, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def key(self) -> str:
+        return self.config.key()
+
+    @property
+    def lead(self) -> str | None:
+        """The session whose turn in the queue this job takes: its first watcher."""
+        return next((s for s in self.holders if s in self.watchers), None)
+
     def snapshot(self) -> Snapshot:
         """A consistent copy of the record, for drawing."""
         with self.lock:
@@ -51,7 +72,8 @@ class Job:
                 out_dir=self.out_dir, created=self.created, started=self.started,
                 ended=self.ended, import_seconds=self.import_seconds, start=self.start,
                 unfreeze=self.unfreeze, batches=tuple(self.batches),
-                epochs=tuple(self.epochs), result=self.result, error=self.error)
+                epochs=tuple(self.epochs), result=self.result, error=self.error,
+                watchers=len(self.watchers), origin=str(self.origin), engine=self.engine)
 
     @property
     def active(self) -> bool:
@@ -64,7 +86,8 @@ class Job:
                 case PhaseEvent():
                     self.phase = event.phase
                 case ReadyEvent():
-                    self.import_seconds = event.import_seconds
+                    if event.jobs_done == 0:  # this job waited for TensorFlow to import
+                        self.import_seconds = event.import_seconds
                 case StartEvent():
                     self.start, self.phase = event, Phase.TRAINING
                     self.state = JobState.STOPPING if self.stop_requested else JobState.RUNNING

@@ -1,60 +1,49 @@
-"""The process-wide job manager: a FIFO queue, a running limit, a warm worker, a reaper.
+"""The process-wide job manager: shared runs, the run library, a fair queue, a worker pool,
+and a reaper.
 
-One instance lives in the Streamlit server (`core.st_cache.job_manager`). Everything
-here is plain Python and threads; tests drive it directly.
+One instance lives in the Streamlit server (`core.st_cache.job_manager`); tests drive it
+directly. `submit` first looks for the same run (JobConfig.key): a queued or running one
+is joined, a finished one is opened from the library, and only a new run is queued.
+Queued jobs start in core.training.queue's order while fewer than `max_running` train;
+workers come from core.training.pool. Sessions whose tab closed stop watching; a run
+nobody watches stops. docs/ARCHITECTURE.md tells the whole story.
 """
 from __future__ import annotations
 
 import itertools
 import os
 import shutil
-import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from core import config as app_config
-from core.training.contract import Assignment, ErrorEvent, JobConfig, JobState, Phase
-from core.training.job import Job
-from core.training.process import WorkerProcess
+from core.training import queue
+from core.training.contract import (
+    Assignment, ErrorEvent, JobConfig, JobState, Phase, Snapshot,
+)
+from core.training.folders import new_root, session_dir
+from core.training.job import Job, Origin
+from core.training.library import RunLibrary, Skipped
+from core.training.pool import WorkerPool, reuse_from_env, threads_per_job
+from core.training.progress import progress
+from core.training.reaper import Reaper
 
 DEFAULT_MAX_RUNNING = 1  # one job trains at a time on a 2-core machine; the rest queue
 KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
-ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long loses its running jobs
-FORGET_AFTER_S = 300.0  # ... and this long, its ended runs (Streamlit keeps a closed
-#                         session for 2 minutes, so one that can still come back keeps them)
-REAP_EVERY_S = 2.0  # how often the reaper looks for orphans and dead workers
-STOP_KILL_S = 20.0  # a worker that ignores Stop this long is killed
+ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long stops watching
+FORGET_AFTER_S = 300.0  # ... and this long, it loses its ended runs (Streamlit keeps a
+#                         closed session for 2 minutes, so one that can still come back keeps them)
+STARTUP_S = 8.0  # a job's start before its first batch (data, model, tracing), until measured
 
 
-ROOT_PREFIX = "cnnlab-jobs-"  # a server's folder for its jobs' data and models, in /tmp
-OWNER_FILE = "server.pid"  # in that folder: the server process that owns it
-
-
-def remove_stale_roots(parent: Path | None = None) -> list[Path]:
-    """Delete the job folders of servers that are gone (killed, crashed, restarted): their
-    models and arrays would otherwise fill the disk, one set per restart."""
-    removed = []
-    for folder in Path(parent or tempfile.gettempdir()).glob(f"{ROOT_PREFIX}*"):
-        try:
-            owner = int((folder / OWNER_FILE).read_text())
-        except (OSError, ValueError):
-            continue  # not ours to judge: no owner recorded
-        if owner != os.getpid() and not _process_exists(owner):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: it exists
-        return True
-    return True
+@dataclass(frozen=True)
+class Submitted:
+    job: Job
+    how: str  # "new": queued; "joined": an identical run under way; "library": opened
+    skipped: tuple[Skipped, ...] = ()  # library entries of this run that were refused
 
 
 def max_running_from_env(default: int = DEFAULT_MAX_RUNNING) -> int:
@@ -67,51 +56,86 @@ def max_running_from_env(default: int = DEFAULT_MAX_RUNNING) -> int:
 
 
 class JobManager:
-    """Submit, queue, run, stop and reap training jobs."""
+    """Submit, share, queue, run, stop and reap training jobs."""
 
     def __init__(self, max_running: int = DEFAULT_MAX_RUNNING, warm: bool = True,
                  root: Path | None = None,
                  session_alive: Callable[[str], bool] | None = None,
                  orphan_grace: float = ORPHAN_GRACE_S, forget_after: float = FORGET_AFTER_S,
-                 keep_ended: int = KEEP_ENDED):
+                 keep_ended: int = KEEP_ENDED, library: RunLibrary | None = None,
+                 jobs_per_worker: int | None = None, pool=None):
         self.max_running = max_running
         self.keep_ended = keep_ended
-        self.warm_enabled = warm
-        if root is None:
-            remove_stale_roots()
-            root = tempfile.mkdtemp(prefix=ROOT_PREFIX)
-            (Path(root) / OWNER_FILE).write_text(str(os.getpid()))
-        self.root = Path(root)
+        self.root = Path(root) if root is not None else new_root()
+        self.library = library or RunLibrary(None)
+        self.local_pool = WorkerPool(warm, threads_per_job(max_running),
+                                     jobs_per_worker or reuse_from_env())
+        self.pool = pool or self.local_pool  # a cluster's (core.training.ray_backend), or ours
+        self.engine_problem: str | None = None  # why training fell back from the cluster
         self.session_alive = session_alive or (lambda session_id: True)
-        self.orphan_grace = orphan_grace
-        self.forget_after = max(forget_after, orphan_grace)
         self.jobs: list[Job] = []
+        self.priority: set[str] = set()  # the instructor's sessions: their runs go first
+        self.served: dict[str, float] = {}  # session -> when one of its jobs last started
+        self.startup_s = STARTUP_S  # measured: a job's start until its first batch
+        self.speed = 1.0  # measured: training time / the plan's estimate
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
-        self._warm: WorkerProcess | None = None
-        self._gone_since: dict[str, float] = {}
-        self._closed = threading.Event()
-        threading.Thread(target=self._reap_loop, daemon=True).start()
+        self.reaper = Reaper(self, orphan_grace, forget_after)
 
     # --- what pages call -----------------------------------------------------------
-    def submit(self, session_id: str, config: JobConfig, group: str = "train") -> Job:
-        """Queue a job; it starts as soon as a running slot is free.
+    def submit(self, session_id: str, config: JobConfig, group: str = "train",
+               estimate_s: float | None = None) -> Submitted:
+        """This run for this session: joined if it is queued or training, opened from the
+        library if it has finished before, else queued.
 
         A session keeps its newest `keep_ended` ended jobs of each `group` (a page's runs);
-        older ones are dropped with their files, so memory and disk stay bounded however
-        many runs a student starts.
+        older ones are dropped, and their files once no session holds them.
         """
+        key = config.key()
+        with self.lock:
+            same = next((j for j in self.jobs if j.active and j.key == key), None)
+            if same is not None:
+                with same.lock:
+                    same.watchers.add(session_id)
+                    if session_id not in same.holders:
+                        same.holders.append(session_id)
+                return Submitted(same, "joined")
+        found, skipped = self.library.find(config)
         with self.lock:
             job_id = next(self._ids)
-            out_dir = self.session_dir(session_id) / f"job-{job_id}"
-            job = Job(job_id, session_id, config, out_dir, group=group)
+            if found is not None:
+                job = self._from_library(job_id, session_id, config, group, found)
+            else:
+                job = Job(job_id, config, self.root / "runs" / f"job-{job_id}", [session_id],
+                          {session_id}, group=group, estimate_s=estimate_s)
             self.jobs.append(job)
             self._prune(session_id, group)
             self._schedule()
+        return Submitted(job, "library" if found else "new", tuple(skipped))
+
+    def _from_library(self, job_id, session_id, config, group, found) -> Job:
+        entry = found.entry
+        job = Job(job_id, config, found.folder, [session_id], set(), group=group,
+                  origin=Origin.LIBRARY, state=JobState.DONE, phase=Phase.ENDED,
+                  created=entry.trained_at - entry.seconds, started=entry.trained_at
+                  - entry.seconds, ended=entry.trained_at, start=entry.start,
+                  batches=list(entry.batches), epochs=list(entry.epochs), result=entry.result)
         return job
 
+    def leave(self, job: Job, session_id: str) -> None:
+        """This session's Stop: it stops watching and drops the run; the run goes on for
+        the others who watch it, and stops when nobody does."""
+        with self.lock:
+            with job.lock:
+                job.watchers.discard(session_id)
+                others = bool(job.watchers)
+                if others and session_id in job.holders:
+                    job.holders.remove(session_id)
+            if not others:
+                self.stop(job)
+
     def stop(self, job: Job) -> None:
-        """Stop a job: a queued one is dropped, a running one ends within one batch."""
+        """Stop a job for everyone: a queued one is dropped, a running one ends within a batch."""
         with self.lock, job.lock:
             job.stop_requested = True
             job.stop_at = job.stop_at or time.time()
@@ -124,61 +148,93 @@ class JobManager:
                     job.worker.send("stop")
         self._schedule()
 
-    def queue_position(self, job: Job) -> int | None:
-        """1 for the next job to start, 2 for the one after, ...; None if not waiting."""
+    def set_priority(self, session_id: str, on: bool) -> None:
+        """The instructor's lane: this session's runs start before the queue's."""
         with self.lock:
-            waiting = self.queued()
-        return waiting.index(job) + 1 if job in waiting else None
+            (self.priority.add if on else self.priority.discard)(session_id)
 
-    def jobs_of(self, session_id: str) -> list[Job]:
+    def queued(self) -> list[Job]:
+        """Jobs waiting for a worker, in the order they will start."""
         with self.lock:
-            return [j for j in self.jobs if j.session_id == session_id]
-
-    def session_dir(self, session_id: str) -> Path:
-        """A folder of this session's own; its name is a hash, never user input."""
-        import hashlib
-
-        name = hashlib.sha256(session_id.encode()).hexdigest()[:24]
-        path = self.root / name
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return path
-
-    def prewarm(self) -> None:
-        """Start a worker importing TensorFlow now, so the next job starts at once."""
-        with self.lock:
-            if self.warm_enabled and (self._warm is None or not self._warm.alive()):
-                self._warm = WorkerProcess()
+            waiting = [j for j in self.jobs if j.state == JobState.QUEUED and j.lead]
+            return queue.order(waiting, self.served, self.priority)
 
     def running(self) -> list[Job]:
         with self.lock:
             return [j for j in self.jobs if j.state.running]
 
-    def queued(self) -> list[Job]:
-        """Jobs waiting for a worker, in the order they will start."""
+    def queue_position(self, job: Job) -> int | None:
+        """1 for the next job to start, 2 for the one after, ...; None if not waiting."""
+        waiting = self.queued()
+        return waiting.index(job) + 1 if job in waiting else None
+
+    def expected_seconds(self, job: Job) -> float:
+        """What a job should take from its start: start-up and training, as measured."""
+        return self.startup_s + self.speed * (job.estimate_s or 60.0)
+
+    def forecast(self) -> dict[int, tuple[float, float]]:
+        """job id -> (start, end) in seconds from now, for every queued job."""
+        now = time.time()
+        remaining = []
+        for job in self.running():
+            left = progress(job.snapshot(), now).left
+            elapsed = now - (job.started or now)
+            remaining.append(left if left is not None
+                             else max(self.expected_seconds(job) - elapsed, 1.0))
+        waiting = self.queued()
+        times = queue.forecast(remaining, [self.expected_seconds(j) for j in waiting],
+                               self.max_running)
+        return {job.id: when for job, when in zip(waiting, times)}
+
+    def jobs_of(self, session_id: str) -> list[Job]:
         with self.lock:
-            return [j for j in self.jobs if j.state == JobState.QUEUED]
+            return [j for j in self.jobs if session_id in j.holders]
+
+    def session_dir(self, session_id: str) -> Path:
+        return session_dir(self.root, session_id)
+
+    def prewarm(self) -> None:
+        """Start a worker importing TensorFlow now, so the next job starts at once."""
+        self.pool.prewarm()
 
     def _prune(self, session_id: str, group: str) -> None:
         ended = [j for j in self.jobs_of(session_id) if j.group == group and not j.active]
         for job in ended[:max(len(ended) - self.keep_ended, 0)]:
+            self._release(job, session_id)
+
+    def _release(self, job: Job, session_id: str | None) -> None:
+        """The session lets go of a job; nobody holding it, it goes with its files."""
+        with job.lock:
+            if session_id in job.holders:
+                job.holders.remove(session_id)
+            job.watchers.discard(session_id)
+            unheld = not job.holders
+        if unheld and not job.active:
             self.jobs.remove(job)
-            shutil.rmtree(job.out_dir, ignore_errors=True)
+            if job.origin == Origin.TRAINED:  # a library entry's folder is the library's
+                shutil.rmtree(job.out_dir, ignore_errors=True)
 
     # --- scheduling ----------------------------------------------------------------
     def _schedule(self) -> None:
         with self.lock:
             free = self.max_running - len(self.running())
-            for job in self.queued()[:max(free, 0)]:
+            waiting = self.queued()
+            for job in waiting[:max(free, 0)]:
                 self._start(job)
-
-    def _take_worker(self) -> WorkerProcess:
-        warm, self._warm = self._warm, None
-        if warm is not None and warm.alive():
-            return warm
-        return WorkerProcess()
+            # The next job should find TensorFlow imported: a running worker takes it after
+            # its own job, unless that was its last; then a spare imports meanwhile.
+            if len(waiting) > max(free, 0) and any(
+                    j.worker and j.worker.jobs_assigned >= self.pool.jobs_per_worker
+                    for j in self.running()):
+                self.pool.prewarm()
 
     def _start(self, job: Job) -> None:
-        worker = self._take_worker()
+        if self.pool is not self.local_pool and getattr(self.pool, "broken", None):
+            self.engine_problem = self.pool.broken  # the cluster is gone: train here
+            self.pool = self.local_pool
+        worker = self.pool.take()
+        job.engine = getattr(self.pool, "engine", "local")
+        self.served[job.lead] = time.time()
         with job.lock:
             job.state, job.phase, job.started, job.worker = (
                 JobState.STARTING, Phase.IMPORTING, time.time(), worker)
@@ -188,75 +244,54 @@ class JobManager:
             if not job.active:
                 self._on_end(job)
 
-        worker.attach(on_event)
-        worker.assign(Assignment(job.config, str(job.out_dir)))
+        worker.assign(Assignment(job.config, str(job.out_dir)), on_event)
 
     def _on_end(self, job: Job) -> None:
+        snapshot = job.snapshot()
         with self.lock:
             worker, job.worker = job.worker, None
-            self._schedule()
-            if self.warm_enabled and not self.queued():
-                threading.Thread(target=self._finish_worker_then_warm, args=(worker,),
-                                 daemon=True).start()
+            if worker is not None:
+                worker.detach()
+                self.pool.give_back(worker, snapshot.state in (JobState.DONE, JobState.STOPPED))
+            self._learn(snapshot, job.estimate_s)
+            self._schedule()  # the next job starts before the files are copied
+            keep = {j.out_dir for j in self.jobs if j.origin == Origin.LIBRARY}
+        if snapshot.state == JobState.DONE:
+            self.library.store(snapshot, keep)
+        with self.lock:
+            if not job.holders and job in self.jobs:  # everyone left while it stopped
+                self._release(job, None)
 
-    def _finish_worker_then_warm(self, worker: WorkerProcess | None) -> None:
-        if worker is not None:
-            worker.retire()  # its memory goes back before the next worker starts
-        if not self._closed.is_set():
-            self.prewarm()
-
-    # --- reaping -------------------------------------------------------------------
-    def _reap_loop(self) -> None:
-        while not self._closed.wait(REAP_EVERY_S):
-            try:
-                self.reap()
-            except Exception:  # one bad pass must not end reaping for the server's life
-                import traceback
-
-                traceback.print_exc()
+    def _learn(self, snapshot: Snapshot, estimate_s: float | None) -> None:
+        """Update the measured start-up and speed that forecasts use: what a job spent
+        outside its fit (waiting for TensorFlow, data, model, saving), and how its fit
+        compared with the plan's estimate."""
+        if snapshot.state != JobState.DONE or not snapshot.epochs or not snapshot.started:
+            return
+        overhead = (snapshot.ended - snapshot.started) - snapshot.epochs[-1].t
+        self.startup_s = 0.5 * self.startup_s + 0.5 * max(overhead, 0.0)
+        if estimate_s:
+            ratio = snapshot.epochs[-1].t / estimate_s
+            self.speed = 0.5 * self.speed + 0.5 * min(max(ratio, 0.1), 10.0)
 
     def reap(self) -> None:
-        """Stop jobs whose session is gone, then forget the session (its jobs, models and
-        histories); kill workers that ignore Stop."""
-        now = time.time()
-        with self.lock:
-            jobs = list(self.jobs)
-        gone, forgotten = set(), set()
-        for session_id in {job.session_id for job in jobs}:
-            if self.session_alive(session_id):
-                self._gone_since.pop(session_id, None)
-                continue
-            away = now - self._gone_since.setdefault(session_id, now)
-            if away >= self.orphan_grace:
-                gone.add(session_id)
-            if away >= self.forget_after:
-                forgotten.add(session_id)
-        for job in jobs:
-            if job.session_id in gone and job.active:
-                self.stop(job)
-            worker = job.worker
-            if job.state == JobState.STOPPING and worker and now - job.stop_at > STOP_KILL_S:
-                worker.kill()  # its exit ends the job as stopped
-        for session_id in forgotten:
-            if not any(j.active for j in self.jobs_of(session_id)):
-                self.forget_session(session_id)
-                self._gone_since.pop(session_id, None)
+        self.reaper.reap()
 
     def forget_session(self, session_id: str) -> None:
-        """Drop an ended session's jobs and files (its models and histories)."""
+        """Drop an ended session's hold on its runs, and its own files (uploads)."""
         with self.lock:
             for job in self.jobs_of(session_id):
-                if job.active:
-                    self.stop(job)
-            self.jobs = [j for j in self.jobs if j.session_id != session_id or j.active]
+                if session_id in job.watchers:
+                    self.leave(job, session_id)
+                self._release(job, session_id)
+            self.priority.discard(session_id)
+            self.served.pop(session_id, None)
         shutil.rmtree(self.session_dir(session_id), ignore_errors=True)
 
     def shutdown(self) -> None:
-        self._closed.set()
+        self.reaper.close()
         with self.lock:
             for job in self.jobs:
                 if job.active:
                     self.stop(job)
-            warm, self._warm = self._warm, None
-        if warm:
-            warm.retire()
+        self.pool.close()

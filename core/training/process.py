@@ -1,9 +1,10 @@
 """One worker process: `python -m core.training.worker`, and a thread reading its events.
 
-The worker imports TensorFlow, says it is ready, and trains the Assignment it is sent
-(core.training.contract). Its stdout carries only contract events, one JSON line each;
-a reader thread parses them and hands each to whoever is attached (the Job it runs).
-Its stderr (tracebacks, library chatter) is kept as a short tail for the server's log.
+The worker imports TensorFlow, says it is ready, trains the Assignment it is sent
+(core.training.contract), says it is ready again, and so on (core.training.pool reuses
+it). Its stdout carries only contract events, one JSON line each; a reader thread parses
+them and hands each to the job it is training. Its stderr (tracebacks, library chatter)
+is kept as a short tail for the server's log.
 """
 from __future__ import annotations
 
@@ -31,13 +32,13 @@ class WorkerExit:
 class WorkerProcess:
     """One `python -m core.training.worker` child and a thread reading its events."""
 
-    def __init__(self, on_event: Callable[[Event | WorkerExit], None] | None = None):
-        self.events: list[Event] = []
-        self.ready = threading.Event()
-        self.on_event = on_event
+    def __init__(self, env: dict[str, str] | None = None):
+        self.ready = threading.Event()  # waiting for an Assignment
+        self.jobs_assigned = 0  # the worker serves CNNLAB_WORKER_JOBS, then exits
+        self.on_event: Callable[[Event | WorkerExit], None] | None = None
         self.lock = threading.Lock()
         # Few malloc arenas: TensorFlow's thread pools otherwise each grow their own.
-        env = dict(os.environ, PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2", **(env or {}))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "core.training.worker"], cwd=app_config.ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -53,10 +54,9 @@ class WorkerProcess:
                 self.stderr_tail = (self.stderr_tail + [f"protocol: {err}"])[-STDERR_TAIL:]
                 continue
             with self.lock:
-                self.events.append(event)
+                if isinstance(event, ReadyEvent):
+                    self.ready.set()
                 handler = self.on_event
-            if isinstance(event, ReadyEvent):
-                self.ready.set()
             if handler:
                 handler(event)
         with self.lock:
@@ -68,16 +68,20 @@ class WorkerProcess:
         for line in self.process.stderr:
             self.stderr_tail = (self.stderr_tail + [line.rstrip()])[-STDERR_TAIL:]
 
-    def attach(self, on_event: Callable[[Event | WorkerExit], None]) -> None:
-        """Send every event so far, and every later one, to on_event."""
+    def assign(self, assignment: Assignment,
+               on_event: Callable[[Event | WorkerExit], None]) -> None:
+        """Send a job; its events (and the worker's exit) go to on_event from now on. A
+        worker still importing TensorFlow queues the job until it is ready."""
         with self.lock:
             self.on_event = on_event
-            past = list(self.events)
-        for event in past:
-            on_event(event)
-
-    def assign(self, assignment: Assignment) -> None:
+            self.jobs_assigned += 1
+            self.ready.clear()
         self.send(to_line(assignment))
+
+    def detach(self) -> None:
+        """The job has ended: later events (its ReadyEvent) go to nobody."""
+        with self.lock:
+            self.on_event = None
 
     def send(self, line: str) -> None:
         try:
@@ -93,7 +97,7 @@ class WorkerProcess:
         self.process.kill()
 
     def retire(self) -> None:
-        """Close stdin (a warm worker then exits) and make sure it is gone."""
+        """Close stdin (an idle worker then exits) and make sure it is gone."""
         try:
             self.process.stdin.close()
         except OSError:

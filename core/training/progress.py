@@ -32,12 +32,17 @@ def progress(snapshot: Snapshot, now: float | None = None) -> Progress:
     elapsed = ((snapshot.ended or now) - snapshot.started) if snapshot.started else 0.0
     if not snapshot.batches or not steps:
         return Progress(snapshot.phase, 0, epochs, 0, steps, 0.0, None, elapsed, None)
-    last = snapshot.batches[-1]
+    first, last = snapshot.batches[0], snapshot.batches[-1]
     done = last.epoch * steps + last.step + 1  # batches finished so far
-    fraction = min(done / (steps * epochs), 1.0)
+    total = steps * epochs
+    fraction = min(done / total, 1.0)
     images = last.epoch * train_size + last.seen
     rate = images / last.t if last.t > 0 else None
-    left = last.t * (1 / fraction - 1) if fraction > 0 else None
+    # Time left from the batches after the first: the first includes tracing the graph,
+    # often longer than a whole short run, and would make an early estimate far too long.
+    counted = done - (first.epoch * steps + first.step + 1)  # batches since the first
+    per_batch = (last.t - first.t) / counted if counted > 0 else None
+    left = per_batch * max(total - done, 0) if per_batch is not None else None
     if snapshot.phase == Phase.ENDED:
         left = 0.0
     return Progress(snapshot.phase, last.epoch + 1, epochs, last.step + 1, steps,

@@ -10,29 +10,23 @@ of core.training.contract, one JSON line per message:
             BatchEvent ... EpochEvent ...             as it trains
             UnfreezeEvent                             fine-tuning's second phase
             PhaseEvent(saving), DoneEvent | ErrorEvent
-    stdin   one Assignment (JSON); later lines: "stop"
+    stdin   an Assignment (JSON); "stop" stops the job under way
+            after the job: ReadyEvent again, and the next Assignment (a reused worker)
 
-Anything else the libraries print goes to stderr, never into the protocol. `run_job`
-takes its `emit` as an argument, so the same training code can report elsewhere.
+Anything else the libraries print goes to stderr, never into the protocol. The training
+itself is core.training.fit.run_job, which takes its `emit` as an argument, so the same
+code can report elsewhere.
 """
 from __future__ import annotations
 
-import errno
-import math
 import os
+import queue
 import sys
 import threading
 import time
-from pathlib import Path
-from typing import Callable
 
-from core.data.files import atomic_save
-from core.training.contract import (
-    Assignment, BatchEvent, ContractError, DoneEvent, EpochEvent, ErrorEvent, Phase, PhaseEvent,
-    ReadyEvent, Recipe, RunSettings, StartEvent, UnfreezeEvent, parse_assignment, to_line,
-)
-
-PREDICT_BATCH = 200  # test predictions in batches like training: a bigger one only raises the peak
+from core.training.contract import Phase, PhaseEvent, ReadyEvent, parse_assignment, to_line
+from core.training.fit import error_event, run_job
 
 
 def yield_cpu_to_the_server(niceness: int = 10) -> None:
@@ -45,196 +39,66 @@ def yield_cpu_to_the_server(niceness: int = 10) -> None:
 
 
 def import_tensorflow():
-    """Import TensorFlow with thread pools sized to the CPUs this process may use."""
+    """Import TensorFlow with thread pools sized to the CPUs this worker may use: those of
+    the process (affinity, cgroup quota), or CNNLAB_WORKER_THREADS when the server shares
+    them between several jobs at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from core.training.cpus import usable_cpus
 
     import tensorflow as tf
 
-    cpus = usable_cpus()
+    cpus = int(os.environ.get("CNNLAB_WORKER_THREADS") or 0) or usable_cpus()
     tf.config.threading.set_intra_op_parallelism_threads(cpus)
     tf.config.threading.set_inter_op_parallelism_threads(min(2, cpus))
     return tf
 
 
-def load_arrays(settings: RunSettings, data_path: str):
-    """(x_train, y_train, x_val, y_val, x_test, y_test) from the job's .npz, split by seed."""
-    import numpy as np
+class Inbox:
+    """stdin, read by one thread: Assignments queue up for the main loop, a "stop" line
+    stops the job under way. Lines arrive in the order the server wrote them, so a Stop
+    meant for a job that has just ended can never stop the next one. stdin closing (the
+    server went away or retired this worker) stops the job and ends the loop."""
 
-    with np.load(data_path, allow_pickle=False) as data:
-        x, y = data["x_train"], data["y_train"]  # (N, 32, 32, 3) uint8, (N,) int
-        x_test, y_test = data["x_test"], data["y_test"]
-    order = np.random.default_rng(settings.seed).permutation(len(x))
-    if settings.max_train:
-        order = order[: settings.max_train]
-    if settings.max_test:
-        x_test, y_test = x_test[: settings.max_test], y_test[: settings.max_test]
-    n_val = int(round(len(order) * settings.validation_split))
-    val, train = order[:n_val], order[n_val:]
-    return x[train], y[train], x[val], y[val], x_test, y_test
+    def __init__(self):
+        self.assignments: queue.Queue = queue.Queue()
+        self.stop_event = threading.Event()  # the current job's
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                self.stop_event.set()
+            elif line.strip():
+                self.stop_event = threading.Event()
+                self.assignments.put((line, self.stop_event))
+        self.stop_event.set()
+        self.assignments.put((None, None))
+
+    def next(self):
+        """(assignment line, its stop event), or (None, None) once stdin has closed."""
+        return self.assignments.get()
 
 
-def compile_model(model, settings: RunSettings, learning_rate: float) -> None:
+def serve(tf, inbox: Inbox, emit, max_jobs: int) -> int:
+    """Train assignments one after another, up to max_jobs; 0, or 1 after a crash."""
     import keras
 
-    optimizer = keras.optimizers.get({"class_name": settings.optimizer,
-                                      "config": {"learning_rate": learning_rate}})
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    for done in range(max_jobs):
+        line, stop_event = inbox.next()
+        if line is None:
+            return 0  # retired
+        try:
+            keras.backend.clear_session()  # names and graphs of the last job go
+            run_job(tf, parse_assignment(line), stop_event, emit)
+        except Exception as err:  # reported to the page; the server never sees a traceback
+            import traceback
 
-
-def make_model(settings: RunSettings):
-    """(model, extractor or None): the Keras model the settings describe, compiled, seeded.
-
-    Settings with a transfer recipe build it (core.transfer.models); otherwise the
-    plain layer stack (core.stack.build)."""
-    import keras
-
-    from core.stack.build import build_model
-    from core.transfer.models import transfer_model
-
-    keras.utils.set_random_seed(settings.seed)
-    transfer = settings.transfer
-    if transfer is not None:
-        model, extractor = transfer_model(
-            transfer.recipe, settings.input_shape, settings.n_classes,
-            extractor_layers=transfer.extractor_layers, extractor_path=transfer.extractor_path)
-    else:
-        model, extractor = build_model(settings.input_shape, list(settings.layers)), None
-    compile_model(model, settings, settings.learning_rate)
-    return model, extractor
-
-
-def pipeline(tf, x, y, batch_size: int, seed: int, shuffle: bool):
-    """uint8 images stay uint8 until the graph casts them: a quarter of the memory traffic."""
-    data = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle:
-        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    data = data.batch(batch_size).map(lambda images, labels: (tf.cast(images, tf.float32), labels),
-                                      num_parallel_calls=tf.data.AUTOTUNE)
-    return data.prefetch(tf.data.AUTOTUNE)
-
-
-def make_callback(keras, emit, stop_event: threading.Event, batch_size: int, train_size: int):
-    """Reports true per-batch losses (Keras reports running means) and honours Stop."""
-
-    class Reporter(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            # Fine-tuning calls fit twice with this one reporter: keep one clock, so
-            # "t" keeps counting from the first batch of the run.
-            if not hasattr(self, "start"):
-                self.start = time.perf_counter()
-                self.nonfinite = False
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch, self.seen, self.prev = epoch, 0, (0.0, 0.0)
-
-        def on_train_batch_end(self, step, logs=None):
-            # Keras' loss tracker is a sample-weighted running mean over the epoch:
-            # mean_k * seen_k - mean_(k-1) * seen_(k-1) is the sum over batch k alone.
-            n = min(batch_size, train_size - self.seen)
-            seen = self.seen + n
-            loss_sum, acc_sum = logs["loss"] * seen, logs["accuracy"] * seen
-            loss = (loss_sum - self.prev[0]) / n
-            accuracy = (acc_sum - self.prev[1]) / n
-            self.seen, self.prev = seen, (loss_sum, acc_sum)
-            emit(BatchEvent(epoch=self.epoch, step=step, loss=float(loss),
-                            accuracy=float(accuracy), seen=seen,
-                            t=time.perf_counter() - self.start))
-            if not math.isfinite(logs["loss"]):
-                self.nonfinite = True
-                self.model.stop_training = True
-            if stop_event.is_set():
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            value = lambda key: float(logs[key]) if key in logs else None
-            emit(EpochEvent(epoch=epoch, t=time.perf_counter() - self.start,
-                            partial=self.seen < train_size, loss=value("loss"),
-                            accuracy=value("accuracy"), val_loss=value("val_loss"),
-                            val_accuracy=value("val_accuracy")))
-
-    return Reporter()
-
-
-def listen_for_stop(stop_event: threading.Event) -> None:
-    """A Stop line, or the server closing our stdin (it went away), stops the fit."""
-    for line in sys.stdin:
-        if line.strip() == "stop":
-            break
-    stop_event.set()
-
-
-def save_outputs(model, out_dir: Path, x_test, y_test) -> float:
-    """model.keras and the test-set probabilities; returns test accuracy (notebook style)."""
-    import numpy as np
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_save(out_dir / "model.keras", model.save)
-    probs = model.predict(x_test.astype("float32"), batch_size=PREDICT_BATCH, verbose=0)  # (N, K)
-    atomic_save(out_dir / "test_probs.npy", lambda p: np.save(p, probs.astype("float32")))
-    atomic_save(out_dir / "test_labels.npy", lambda p: np.save(p, y_test))
-    return float((probs.argmax(1) == y_test).mean())
-
-
-def error_event(err: Exception) -> ErrorEvent:
-    """The event for a job that raised: a full disk and a refused config get their own
-    codes, so the page can say what to do; anything else is a crash with its message."""
-    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ErrorEvent("disk_full", "the disk is full; the model was not saved")
-    if isinstance(err, ContractError):
-        return ErrorEvent("bad_config", str(err))
-    return ErrorEvent("crash", f"{type(err).__name__}: {err}")
-
-
-def run_job(tf, assignment: Assignment, stop_event: threading.Event,
-            emit: Callable) -> None:
-    """Train one job, reporting through emit(event); raises what it cannot handle."""
-    import keras
-
-    from core.transfer.models import trainable_count, unfreeze
-
-    settings, out_dir = assignment.config.settings, Path(assignment.out_dir)
-    emit(PhaseEvent(Phase.PREPARING))
-    x, y, x_val, y_val, x_test, y_test = load_arrays(settings, assignment.config.data.path)
-    # Same settings and seed, same curves to the last digit: the lesson compares runs,
-    # and identical runs can be shared between students.
-    tf.config.experimental.enable_op_determinism()
-    model, extractor = make_model(settings)
-    batch_size, seed = settings.batch_size, settings.seed
-    train = pipeline(tf, x, y, batch_size, seed, shuffle=True)
-    val = pipeline(tf, x_val, y_val, batch_size, seed, shuffle=False) if len(x_val) else None
-    reporter = make_callback(keras, emit, stop_event, batch_size, len(x))
-    emit(StartEvent(params=int(model.count_params()), trainable=trainable_count(model),
-                    train_size=len(x), val_size=len(x_val), test_size=len(x_test),
-                    steps=math.ceil(len(x) / batch_size), epochs=settings.epochs))
-
-    def fit(epochs: int, initial_epoch: int = 0) -> None:
-        if not stop_event.is_set():
-            model.fit(train, validation_data=val, epochs=epochs, verbose=0,
-                      callbacks=[reporter], initial_epoch=initial_epoch)
-
-    transfer = settings.transfer
-    if transfer is not None and transfer.recipe == Recipe.FINETUNE:
-        # Head first (extractor frozen), then everything with a low learning rate;
-        # changing `trainable` only takes effect after compiling again.
-        fit(transfer.head_epochs)
-        if not reporter.nonfinite and transfer.head_epochs < settings.epochs:
-            unfreeze(extractor)
-            compile_model(model, settings, transfer.finetune_learning_rate)
-            emit(UnfreezeEvent(epoch=transfer.head_epochs, trainable=trainable_count(model)))
-            fit(settings.epochs, initial_epoch=transfer.head_epochs)
-    else:
-        fit(settings.epochs)
-    if reporter.nonfinite:
-        emit(ErrorEvent("nonfinite_loss", "The loss became NaN or infinite."))
-        return
-    emit(PhaseEvent(Phase.SAVING))
-    accuracy = save_outputs(model, out_dir, x_test, y_test)
-    if transfer is not None and transfer.recipe == Recipe.PRETRAIN:
-        atomic_save(out_dir / "extractor.keras", extractor.save)
-    emit(DoneEvent(stopped=stop_event.is_set(), test_accuracy=accuracy))
+            traceback.print_exc()
+            emit(error_event(err))
+            return 1  # a worker that crashed is not trusted with another job
+        if done + 1 < max_jobs:
+            emit(ReadyEvent(import_seconds=0.0, jobs_done=done + 1))
+    return 0
 
 
 def main() -> int:
@@ -249,21 +113,9 @@ def main() -> int:
     emit(PhaseEvent(Phase.IMPORTING))
     started = time.perf_counter()
     tf = import_tensorflow()
-    emit(ReadyEvent(import_seconds=time.perf_counter() - started))
-    line = sys.stdin.readline()
-    if not line.strip():
-        return 0  # the server retired this warm worker
-    stop_event = threading.Event()
-    threading.Thread(target=listen_for_stop, args=(stop_event,), daemon=True).start()
-    try:
-        run_job(tf, parse_assignment(line), stop_event, emit)
-    except Exception as err:  # reported to the page; the server never sees a traceback
-        import traceback
-
-        traceback.print_exc()
-        emit(error_event(err))
-        return 1
-    return 0
+    inbox = Inbox()
+    emit(ReadyEvent(import_seconds=time.perf_counter() - started, jobs_done=0))
+    return serve(tf, inbox, emit, int(os.environ.get("CNNLAB_WORKER_JOBS") or 1))
 
 
 if __name__ == "__main__":

@@ -192,6 +192,15 @@ def _layers(config: dict, name: str) -> tuple[tuple, list[dict]]:
     return shape, [l for l in layers if l.get("class_name") != "InputLayer"]
 
 
+def check_archive(data: bytes, name: str = "model.keras") -> dict:
+    """The config of any .keras archive that passes the structural and safety checks
+    (members, sizes, no code, no custom classes); CheckpointError otherwise. A whole
+    model, not only an extractor: the run library checks its entries' models with it."""
+    config, _ = _read_zip(data, printable(name, 100))
+    _check_safe(config, printable(name, 100))
+    return config
+
+
 def inspect_keras(data: bytes, name: str = "extractor.keras") -> CheckpointInfo:
     """Check an uploaded extractor without loading it; raises CheckpointError."""
     name = printable(name, 100)

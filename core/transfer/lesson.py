@@ -87,12 +87,13 @@ def pretrain_job(settings: Settings) -> RunSettings:
                              batch_size=settings.batch_size, **_capped(settings))
 
 
-def arm_jobs(settings: Settings, extractor_path: str, extractor_layers,
-             n_classes: int) -> dict[str, RunSettings]:
+def arm_jobs(settings: Settings, extractor_path: str, extractor_sha256: str,
+             extractor_layers, n_classes: int) -> dict[str, RunSettings]:
     """arm -> the settings of its job on the fine classes; everything but the recipe is shared.
 
-    extractor_path: the saved extractor (frozen, finetune); extractor_layers: its
-    architecture as specs (core.transfer.checkpoints.inspect_keras), built fresh for scratch.
+    extractor_path: the saved extractor (frozen, finetune), extractor_sha256 what is in it
+    (file_sha256); extractor_layers: its architecture as specs
+    (core.transfer.checkpoints.inspect_keras), built fresh for scratch.
     """
     base = dict(model="super_model", target="fine", input_shape=INPUT_SHAPE, layers=None,
                 n_classes=n_classes, epochs=settings.epochs, batch_size=settings.batch_size,
@@ -101,8 +102,10 @@ def arm_jobs(settings: Settings, extractor_path: str, extractor_layers,
     recipes = {
         "scratch": TransferRecipe(Recipe.SCRATCH, extractor_layers=tuple(
             dict(s) for s in extractor_layers)),
-        "frozen": TransferRecipe(Recipe.FROZEN, extractor_path=str(extractor_path)),
+        "frozen": TransferRecipe(Recipe.FROZEN, extractor_path=str(extractor_path),
+                                 extractor_sha256=extractor_sha256),
         "finetune": TransferRecipe(Recipe.FINETUNE, extractor_path=str(extractor_path),
+                                   extractor_sha256=extractor_sha256,
                                    head_epochs=min(settings.head_epochs, settings.epochs),
                                    finetune_learning_rate=settings.finetune_learning_rate),
     }
@@ -121,6 +124,14 @@ def shared(configs: list[JobConfig]) -> dict:
     if len({c.data.fingerprint for c in configs}) != 1:
         raise ValueError("the arms trained on different data")
     return values
+
+
+def file_sha256(path) -> str:
+    """What a saved extractor holds, as the run's identity (JobConfig.key)."""
+    import hashlib
+
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def archive_listing(data: bytes) -> list[tuple[str, int]]:

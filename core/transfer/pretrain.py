@@ -66,7 +66,7 @@ def run_pretrain(dataset: Dataset, width: int, epochs: int, out: Path, seed: int
     manager = JobManager(max_running=1, warm=False)
     try:
         config = job_config(dataset, pretrain_settings(width, epochs, seed), manager.root)
-        job = manager.submit("pretrain", config)
+        job = manager.submit("pretrain", config).job
         shown = 0
         while job.active:
             time.sleep(0.5)

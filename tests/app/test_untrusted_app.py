@@ -88,12 +88,8 @@ def test_a_korean_link_opens_in_korean_without_a_message(app):
 # --- uploads --------------------------------------------------------------------------------
 
 def uploads_in(folder) -> list[str]:
-    """The session folder's files but those its training runs write (job-N folders, the
-    arms' copy of the extractor: other tests' runs share this AppTest session's folder)."""
-    from ui.transfer.arms import ARMS_FILE
-
-    return sorted(p.name for p in folder.iterdir()
-                  if not p.name.startswith("job-") and p.name != ARMS_FILE)
+    """The session folder's files (runs and the arms' extractor copies live elsewhere)."""
+    return sorted(p.name for p in folder.iterdir())
 
 
 def test_course_upload_names_and_class_names_are_never_markup(app):

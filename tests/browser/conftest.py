@@ -65,7 +65,9 @@ def serve(tmp_path_factory, name: str, env_extra: dict | None = None):
     data_dir = tmp_path_factory.mktemp(name) / "data"
     data_dir.mkdir()
     port = free_port()
-    process = start_server(data_dir, port, env_extra)
+    library = data_dir.parent / "library"  # each server its own run library
+    process = start_server(data_dir, port, {"CNNLAB_LIBRARY_DIR": str(library),
+                                            **(env_extra or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)

@@ -24,7 +24,7 @@ import pytest
 
 from core.data import cifar
 from core.data import download, files
-from core.training import worker as train_worker
+from core.training import fit as train_worker
 from core.data.course_files import COURSE_FILES, load_course_dir, load_files, write_course_files
 from core.data.dataset import DataError
 from core.i18n import error_message, translate
@@ -201,7 +201,8 @@ def test_every_worker_output_is_saved_whole_or_not_at_all(tmp_path, name):
 
 def test_a_full_disk_reaches_the_page_as_its_own_message(tmp_path):
     err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    job = Job(id=1, session_id="s", config=make_config("unused.npz"), out_dir=tmp_path)
+    job = Job(id=1, config=make_config("unused.npz"), out_dir=tmp_path, holders=["s"],
+              watchers={"s"})
     job.handle(parse_event(to_line(train_worker.error_event(err))))  # as it crosses the pipe
     snap = job.snapshot()
     assert snap.state == JobState.FAILED and snap.error.code == "disk_full"

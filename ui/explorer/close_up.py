@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import st_cache
+from ui.explorer import cache
 from ui.explorer.context import Explorer, split_control
 
 CLOSE_UP_INDEX = 6  # the notebook looks at train[6] first
@@ -26,7 +26,7 @@ def close_up(page: Explorer) -> None:
                  language="python")
     fine_index = page.dataset.encoding("fine")[row.fine_labels]
     super_index = page.dataset.encoding("super")[row.coarse_labels]
-    image_fig, channels_fig = st_cache.close_up_figures(
+    image_fig, channels_fig = cache.close_up_figures(
         page.fingerprint, page.dataset, split, int(index), page.axes(), page.channel_titles())
     left, right = st.columns([1, 1])
     with left:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import st_cache
+from ui.explorer import cache
 from core.data.dataset import Dataset
 from core.data.explore import CHANNELS
 from ui.language import relabel_after_switch
@@ -39,7 +40,7 @@ def explorer() -> Explorer:
     relabel_after_switch("explorer", TRANSLATED_CHOICES)
     dataset = st_cache.active_dataset()
     fingerprint = st_cache.fingerprint(dataset)
-    counts = st_cache.class_counts(fingerprint, dataset)
+    counts = cache.class_counts(fingerprint, dataset)
     return Explorer(st_cache.translator(), dataset, fingerprint, counts,
                     dict(zip(counts.fine_labels, counts.coarse_labels)))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import st_cache
+from ui.explorer import cache
 from core.data import explore
 from core.data.explore import ALL
 from ui.explorer.context import Explorer, class_caption, keep_valid, split_control
@@ -47,7 +47,7 @@ def gallery(page: Explorer) -> None:
     if not len(shown):
         st.info(page.t("explorer.gallery.empty"))
         return
-    tiles = st_cache.image_tiles(page.fingerprint, page.dataset, split,
+    tiles = cache.image_tiles(page.fingerprint, page.dataset, split,
                                  tuple(int(i) for i in shown))
     st.image(tiles,
              caption=[class_caption(i, labels.fine_labels.iat[i], labels.coarse_labels.iat[i])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import st_cache
+from ui.explorer import cache
 from core.data import explore
 from core.data.explore import ALL
 from ui.explorer.context import Explorer, keep_valid, split_control
@@ -24,7 +24,7 @@ def statistics(page: Explorer) -> None:
     fine = cols[1].selectbox(page.t("explorer.stats.of"), options, key="explorer_stats_class",
                              format_func=lambda f: f"{f} / {page.tree[f]}" if f
                              else page.t("explorer.all_images"))
-    stats = st_cache.channel_stats(page.fingerprint, page.dataset, split, fine)
+    stats = cache.channel_stats(page.fingerprint, page.dataset, split, fine)
     if stats.count == 0:
         st.info(page.t("explorer.gallery.empty"))
         return
@@ -34,7 +34,7 @@ def statistics(page: Explorer) -> None:
                  caption=page.t("explorer.stats.mean_image", count=stats.count), width=32 * BIG)
     with right:
         value_axes = page.t("explorer.axis_value"), page.t("explorer.axis_pixels")
-        st.plotly_chart(st_cache.histogram_figure(page.fingerprint, page.dataset, split, fine,
+        st.plotly_chart(cache.histogram_figure(page.fingerprint, page.dataset, split, fine,
                                                   value_axes, page.channel_titles()),
                         key="explorer_histogram")
     table = stats.table()
@@ -49,6 +49,6 @@ def statistics(page: Explorer) -> None:
     st.markdown(page.t("explorer.stats.normalise"))
     st.code(f"x = (x - np.array([{mean}])) / np.array([{std}])", language="python")
     st.subheader(page.t("explorer.stats.class_means"))
-    st.image(st_cache.class_mean_tiles(page.fingerprint, page.dataset, split),
+    st.image(cache.class_mean_tiles(page.fingerprint, page.dataset, split),
              caption=list(page.dataset.fine_classes), output_format="PNG", width=TILE)
     st.caption(page.t("explorer.stats.class_means.notice"))

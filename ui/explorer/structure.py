@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import st_cache
+from ui.explorer import cache
 from ui.explorer.context import Explorer
 
 
@@ -12,7 +12,7 @@ def structure(page: Explorer) -> None:
     st.markdown(page.t("explorer.structure.why"))
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(st_cache.structure_figure(page.fingerprint, page.dataset,
+        st.plotly_chart(cache.structure_figure(page.fingerprint, page.dataset,
                                                   page.t("explorer.train_images")),
                         key="explorer_sunburst")
         st.caption(page.t("explorer.structure.notice"))

@@ -5,6 +5,7 @@ from core import config
 from core.data.summary import DataSummary
 from core.i18n import error_message
 from core.st_cache import language, reload_default_data
+from ui import instructor
 
 
 def show(dataset: DataSummary, t) -> None:
@@ -35,6 +36,9 @@ def download_panel(t) -> None:
     with st.expander(t("download.title"), icon=":material/download:"):
         st.markdown(t("download.explain"))
         st.code("python -m core prepare-cifar", language="bash")
+        if not instructor.may_act_for_everyone():  # it switches every session's dataset
+            st.info(t("download.instructor_only"), icon=":material/lock:")
+            return
         if not st.button(t("download.button"), key="home_download"):
             return
         from core.data import cifar

@@ -6,7 +6,7 @@ import streamlit as st
 from core.training import evaluation
 from core.training import figures as train_figures
 from core.training.contract import Snapshot
-from ui.training.runs import run_label
+from ui.training.runs import number, run_label
 
 METRICS = ("batch_loss", "loss", "val_loss", "accuracy", "val_accuracy")  # what can be overlaid
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
@@ -24,7 +24,7 @@ def _series(snapshot: Snapshot, metric: str):
 
 def _short_name(snapshot: Snapshot, t) -> str:
     settings = snapshot.settings
-    return (f"#{snapshot.id} {t('train.model.' + settings.model)}, "
+    return (f"#{number(snapshot)} {t('train.model.' + settings.model)}, "
             f"{t('train.target.' + settings.target)}")
 
 
@@ -40,8 +40,9 @@ def compare_ui(snapshots: list[Snapshot], t) -> None:
                                    + [i for i in by_id if i not in known])
     state["train_compare_known"] = list(by_id)
     cols = st.columns([3, 2])
+    labels = {i: run_label(by_id[i], t) for i in by_id}  # AppTest formats values outside the run
     ids = cols[0].multiselect(t("train.compare.runs"), list(by_id), key="train_compare_runs",
-                              format_func=lambda i: run_label(by_id[i], t))
+                              format_func=labels.get)
     metric = cols[1].selectbox(t("train.compare.metric"), METRICS, key="train_compare_metric",
                                format_func=lambda m: t(f"train.metric.{m}"))
     cols = st.columns([3, 2], vertical_alignment="bottom")

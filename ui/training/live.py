@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.st_cache import job_manager
+from core import st_cache
 from core.training import evaluation
 from core.training import figures as train_figures
 from core.training.contract import PHASE_ORDER, JobState, Snapshot
+from core.training.progress import clock
 from ui import jobs
+from ui.training import replay
 from ui.training.runs import run_label
 
 
@@ -31,7 +33,9 @@ def _phases(snapshot: Snapshot, t) -> str:
 
 def _status(job, snapshot: Snapshot, t) -> None:
     if snapshot.state == JobState.QUEUED:
-        st.info(t("train.queued", ahead=jobs.jobs_ahead(job)), icon=":material/hourglass_top:")
+        start, end = st_cache.job_manager().forecast().get(job.id, (None, None))
+        st.info(t("train.queued", ahead=jobs.jobs_ahead(job), start=clock(start),
+                  end=clock(end)), icon=":material/hourglass_top:")
         return
     st.markdown(_phases(snapshot, t))
     if snapshot.import_seconds and snapshot.phase != "importing":
@@ -73,22 +77,35 @@ def curves(snapshot: Snapshot, t, key: str) -> None:
 
 
 def live(job, t) -> None:
-    """The latest run of this session, redrawn while it is active."""
+    """The latest run of this session, redrawn while it is active or being replayed."""
+    snapshot = job.snapshot()
     every = jobs.poll_every([job.state])
+    if every is None and replay.playing(snapshot):
+        every = jobs.POLL_S
 
     @st.fragment(run_every=every)
     def panel():
         snapshot = job.snapshot()
-        if every is not None and jobs.poll_every([snapshot.state]) != every:
+        replayed = replay.playing(snapshot) if not snapshot.active else None
+        if every is not None and (jobs.poll_every([snapshot.state]) or (
+                jobs.POLL_S if replayed else None)) != every:
             st.rerun()  # ended (results, the Start button, the run lists) or left the queue
         st.markdown(f"**{run_label(snapshot, t)}**")
+        about = jobs.about(snapshot, t)
+        if about:
+            st.caption(about)
         if snapshot.active:
             _status(job, snapshot, t)
             st.button(t("train.stop"), key="train_stop", icon=":material/stop:",
                       disabled=snapshot.state == JobState.STOPPING,
-                      on_click=job_manager().stop, args=(job,))
+                      on_click=jobs.stop, args=(job,))
         else:
             _ended(snapshot, t)
+            replay.controls(snapshot, t)
+        if replayed:
+            snapshot, seconds = replayed
+            st.progress(min(seconds / job.snapshot().batches[-1].t, 1.0),
+                        text=t("train.replay.at", seconds=clock(seconds)))
         curves(snapshot, t, "train_live")
 
     panel()

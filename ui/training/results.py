@@ -8,7 +8,7 @@ from core.training import evaluation
 from core.training import figures as train_figures
 from core.data.explore import GALLERY_SCALE, upscale
 from core.training.contract import Snapshot
-from ui.training.runs import outputs
+from ui.training.runs import number, outputs
 
 GALLERY = 12  # misclassified images shown: two rows on a laptop screen
 PER_ROW = 6  # images per gallery row: 128 px each fits a laptop screen
@@ -71,12 +71,12 @@ def _downloads(snapshot: Snapshot, t) -> None:
     out = snapshot.out_dir
     left, right = st.columns(2)
     left.download_button(t("train.download_model"), data=lambda: (out / "model.keras").read_bytes(),
-                         file_name=f"cnnlab-run{snapshot.id}.keras",
+                         file_name=f"cnnlab-run{number(snapshot)}.keras",
                          mime="application/octet-stream", key="train_download_model",
                          icon=":material/download:", on_click="ignore")
     right.download_button(t("train.download_history"),
                           data=evaluation.history_csv(snapshot.epochs),
-                          file_name=f"cnnlab-run{snapshot.id}-history.csv", mime="text/csv",
+                          file_name=f"cnnlab-run{number(snapshot)}-history.csv", mime="text/csv",
                           key="train_download_history", icon=":material/table:",
                           on_click="ignore")
     st.caption(t("train.download.notice"))

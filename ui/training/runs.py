@@ -26,14 +26,24 @@ def relabel_after_language_switch() -> None:
 
 
 def remember(job) -> None:
-    st.session_state.setdefault(JOB_IDS, []).append(job.id)
+    ids = st.session_state.setdefault(JOB_IDS, [])
+    if job.id in ids:  # the same run again (a shared run rejoined): now the latest
+        ids.remove(job.id)
+    ids.append(job.id)
     lost_runs.remember(job)
+
+
+def number(snapshot: Snapshot) -> int:
+    """The run's number in this session (1 for the student's first run), whatever the
+    server's count: runs are shared between sessions and count across the server."""
+    ids = st.session_state.get(JOB_IDS, [])
+    return ids.index(snapshot.id) + 1 if snapshot.id in ids else snapshot.id
 
 
 def run_label(snapshot: Snapshot, t) -> str:
     """'#3 Stride model · superclasses · adam 0.001 · 20 epochs'."""
     settings = snapshot.settings
-    return t("train.run_label", id=snapshot.id, model=t(f"train.model.{settings.model}"),
+    return t("train.run_label", id=number(snapshot), model=t(f"train.model.{settings.model}"),
              target=t(f"train.target.{settings.target}"), optimizer=settings.optimizer,
              learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs)
 
@@ -60,6 +70,6 @@ def pick_run(snapshots: list[Snapshot], key: str, t) -> Snapshot:
     if state.get(key) not in ids or ids[0] not in state.get(known, []):
         state[key] = ids[0]
     state[known] = ids
-    chosen = st.selectbox(t("train.pick_run"), ids, key=key,
-                          format_func=lambda i: run_label(by_id[i], t))
+    labels = {i: run_label(by_id[i], t) for i in ids}  # AppTest formats values outside the run
+    chosen = st.selectbox(t("train.pick_run"), ids, key=key, format_func=labels.get)
     return by_id[chosen]

@@ -7,11 +7,10 @@ core.transfer.lesson, the numbers and sentences from core.transfer.compare.
 """
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import streamlit as st
 
+from core.data.files import atomic_write
 from core.st_cache import job_manager, language
 from core.training import evaluation
 from core.training import figures as train_figures
@@ -21,7 +20,6 @@ from core.transfer import lesson
 from ui import jobs
 from ui.transfer import state
 
-ARMS_FILE = "arms-extractor.keras"  # the extractor the arms load, copied at submit time
 HEAD_CODE = '''import keras
 
 extractor = keras.saving.load_model("extractor.keras", safe_mode=True)  # from the file
@@ -65,20 +63,25 @@ def head_ui(chosen: state.Extractor | None, n_classes: int, settings, t) -> None
 
 
 def start_arms(chosen: state.Extractor, dataset, settings, t) -> None:
-    # A copy of its own: a new upload while the arms wait in the queue changes nothing.
-    extractor = state.session_dir() / ARMS_FILE
-    shutil.copyfile(chosen.path, extractor)
-    arms = lesson.arm_jobs(settings, str(extractor), chosen.info.layers,
+    """Queue the three arms on a copy of the chosen extractor named by its contents: a
+    new upload while the arms wait changes nothing, and classmates who reuse the same
+    file (the bundled extractor) share the same arms."""
+    sha256 = lesson.file_sha256(chosen.path)
+    extractor = job_manager().root / "extractors" / f"{sha256}.keras"
+    if not extractor.is_file():
+        atomic_write(extractor, lambda out: out.write(chosen.path.read_bytes()))
+    arms = lesson.arm_jobs(settings, str(extractor), sha256, chosen.info.layers,
                            len(dataset.fine_classes))
+    seconds = lesson.lesson_seconds(settings, chosen.info.layers, len(dataset.x_train))
     state.remember_source(chosen.source)
     for arm, run in arms.items():
-        state.remember(arm, jobs.submit(dataset, run, "transfer", t))
+        state.remember(arm, jobs.submit(dataset, run, "transfer", t, estimate_s=seconds[arm]))
 
 
-def _stop_all(jobs: list) -> None:
-    for job in jobs:
+def _stop_all(arm_jobs: list) -> None:
+    for job in arm_jobs:
         if job.active:
-            job_manager().stop(job)
+            jobs.stop(job)
 
 
 def _chart(snapshots: dict[str, Snapshot], target: float, t) -> None:
@@ -119,7 +122,9 @@ def arms_live(arm_jobs: dict, target: float, t) -> None:
             st.rerun()  # the whole page: the results table and the buttons, or a faster redraw
         for arm, snapshot in snapshots.items():
             fraction, text = jobs.status_line(arm_jobs[arm], snapshot, t)
-            st.progress(fraction, text=f"**{t(f'transfer.arm.{arm}')}** · {text}")
+            about = jobs.about(snapshot, t)
+            st.progress(fraction, text=f"**{t(f'transfer.arm.{arm}')}** · {text}"
+                        + (f" · {about}" if about else ""))
         if any(s.active and s.state != JobState.STOPPING for s in snapshots.values()):
             st.button(t("transfer.stop"), key="transfer_stop", icon=":material/stop:",
                       on_click=_stop_all, args=(list(arm_jobs.values()),))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import st_cache
+from core.stack import presets
 from core.transfer import lesson
 from ui import jobs
 from ui.training import live as train_live
@@ -47,7 +48,10 @@ def pretrain_ui(dataset, settings: lesson.Settings, lesson_jobs: dict, t) -> Non
     busy = state.busy(lesson_jobs)
     if st.button(t("transfer.pretrain.start", width=settings.width), key="transfer_pretrain",
                  type="primary", icon=":material/play_arrow:", disabled=busy):
-        job = jobs.submit(dataset, lesson.pretrain_job(settings), "transfer", t)
+        seconds = lesson.lesson_seconds(settings, presets.shared_extractor(settings.width),
+                                        len(dataset.x_train))["pretrain"]
+        job = jobs.submit(dataset, lesson.pretrain_job(settings), "transfer", t,
+                          estimate_s=seconds)
         state.remember("pretrain", job)
         st.session_state[state.WANTED_KEY] = "pretrained"
         st.rerun()
@@ -57,4 +61,5 @@ def pretrain_ui(dataset, settings: lesson.Settings, lesson_jobs: dict, t) -> Non
     if job is None:
         st.caption(t("transfer.pretrain.none"))
     else:
+        jobs.notice(job, t)
         train_live.live(job, t)

@@ -43,7 +43,7 @@ def test_a_config_round_trips_through_its_json_line():
 
 
 def test_a_transfer_config_round_trips_too():
-    arms = lesson.arm_jobs(lesson.Settings(width=8), "/x/extractor.keras",
+    arms = lesson.arm_jobs(lesson.Settings(width=8), "/x/extractor.keras", "ab" * 32,
                            presets.shared_extractor(8), n_classes=15)
     for run in arms.values():
         sent = Assignment(JobConfig(run, DataRef("/d.npz", "f", tuple("abcdefghijklmno"))), "/o")
@@ -73,23 +73,37 @@ def test_unknown_and_mistyped_settings_are_refused():
 
 
 def test_a_recipe_must_carry_what_it_needs_and_nothing_else():
-    TransferRecipe(Recipe.FROZEN, extractor_path="/x.keras")
+    SHA = "ab" * 32
+    TransferRecipe(Recipe.FROZEN, extractor_path="/x.keras", extractor_sha256=SHA)
     with pytest.raises(ContractError):
         TransferRecipe(Recipe.FROZEN)  # which extractor?
     with pytest.raises(ContractError):
+        TransferRecipe(Recipe.FROZEN, extractor_path="/x.keras")  # and what is in it?
+    with pytest.raises(ContractError):
         TransferRecipe(Recipe.SCRATCH, extractor_path="/x.keras")  # scratch builds fresh
+    with pytest.raises(ContractError):  # no head epochs, no rate
+        TransferRecipe(Recipe.FINETUNE, extractor_path="/x.keras", extractor_sha256=SHA)
     with pytest.raises(ContractError):
-        TransferRecipe(Recipe.FINETUNE, extractor_path="/x.keras")  # no head epochs, no rate
+        TransferRecipe(Recipe.FROZEN, extractor_path="/x.keras", extractor_sha256=SHA,
+                       head_epochs=2)
     with pytest.raises(ContractError):
-        TransferRecipe(Recipe.FROZEN, extractor_path="/x.keras", head_epochs=2)
-    with pytest.raises(ContractError):
-        dataclasses.replace(settings(), transfer=TransferRecipe(Recipe.FROZEN,
-                                                                extractor_path="/x.keras"))
+        dataclasses.replace(settings(), transfer=TransferRecipe(
+            Recipe.FROZEN, extractor_path="/x.keras", extractor_sha256=SHA))
 
 
 def test_class_names_must_match_the_head():
     with pytest.raises(ContractError, match="3 classes, 2 names"):
         JobConfig(settings(), DataRef("/d.npz", "f", ("a", "b")))
+
+
+def test_where_an_extractor_sits_is_not_part_of_the_runs_identity():
+    arms = lambda path, sha: lesson.arm_jobs(lesson.Settings(width=8), path, sha,
+                                             presets.shared_extractor(8), n_classes=15)
+    data = DataRef("/d.npz", "f", tuple("abcdefghijklmno"))
+    mine = JobConfig(arms("/alice/x.keras", "ab" * 32)["frozen"], data)
+    theirs = JobConfig(arms("/bob/y.keras", "ab" * 32)["frozen"], data)
+    other = JobConfig(arms("/bob/y.keras", "cd" * 32)["frozen"], data)
+    assert mine.key() == theirs.key() != other.key()
 
 
 def test_the_key_is_the_training_identity():
@@ -103,9 +117,9 @@ def test_the_key_is_the_training_identity():
 
 
 EVENTS = [
-    PhaseEvent(Phase.IMPORTING), ReadyEvent(3.5),
+    PhaseEvent(Phase.IMPORTING), ReadyEvent(3.5, jobs_done=0),
     StartEvent(params=10, trainable=8, train_size=540, val_size=60, test_size=90, steps=9,
-               epochs=2),
+               epochs=2, device="CPU"),
     BatchEvent(epoch=0, step=3, loss=1.1, accuracy=0.4, seen=256, t=0.5),
     EpochEvent(epoch=0, t=1.0, partial=False, loss=1.0, accuracy=0.5, val_loss=None,
                val_accuracy=None),
@@ -117,7 +131,7 @@ EVENTS = [
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
 def test_every_event_round_trips(event):
     line = to_line(event)
-    assert json.loads(line)["event"] == event.NAME
+    assert json.loads(line)["event"] == type(event).__name__.removesuffix("Event").lower()
     assert parse_event(line) == event
 
 

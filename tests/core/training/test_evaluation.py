@@ -137,13 +137,17 @@ def test_progress_from_a_snapshot():
         id=1, state=JobState.RUNNING, phase=Phase.TRAINING, config=config,
         out_dir=Path("/tmp"), created=99.0, started=100.0,
         start=StartEvent(params=1, trainable=1, train_size=1000, val_size=0, test_size=0,
-                         steps=10, epochs=4),
-        batches=(BatchEvent(epoch=1, step=4, loss=1.0, accuracy=0.5, seen=500, t=3.0),))
+                         steps=10, epochs=4, device="CPU"),
+        batches=(BatchEvent(epoch=0, step=0, loss=1.2, accuracy=0.4, seen=100, t=1.0),
+                 BatchEvent(epoch=1, step=4, loss=1.0, accuracy=0.5, seen=500, t=3.0)))
     where = progress(snapshot, now=110.0)
     assert (where.epoch, where.step, where.steps) == (2, 5, 10)
     assert where.fraction == pytest.approx(15 / 40)
     assert where.images_per_s == pytest.approx(1500 / 3.0)
-    assert where.left == pytest.approx(3.0 * (40 / 15 - 1))
+    # The first batch (1.0 s: it traced the graph) is not counted: 14 batches in 2.0 s.
+    assert where.left == pytest.approx(2.0 / 14 * (40 - 15))
+    just_started = dataclasses.replace(snapshot, batches=snapshot.batches[:1])
+    assert progress(just_started, now=101.0).left is None, "no guess from one batch"
     assert where.elapsed == 10.0
     waiting = progress(dataclasses.replace(snapshot, batches=(), phase=Phase.IMPORTING),
                        now=101.0)

@@ -1,4 +1,5 @@
 """The training engine: worker processes, true per-batch losses, Stop, NaN, queue, reaping."""
+import hashlib
 import math
 import os
 import subprocess
@@ -9,7 +10,9 @@ import numpy as np
 import pytest
 
 from core.training.contract import DataRef, JobConfig, JobState, RunSettings
-from core.training.manager import OWNER_FILE, ROOT_PREFIX, JobManager, remove_stale_roots
+from core.training.folders import OWNER_FILE, ROOT_PREFIX, remove_stale_roots
+from core.training.manager import JobManager
+from core.training.reaper import REAP_EVERY_S
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +63,7 @@ def wait(predicate, timeout=120):
 
 
 def test_job_records_batches_epochs_and_result(manager, data_path):
-    job = manager.submit("a", make_config(data_path))
+    job = manager.submit("a", make_config(data_path)).job
     wait(lambda: not job.active)
     record = job.snapshot()
     assert record.state == JobState.DONE, record.error
@@ -82,18 +85,41 @@ def test_job_records_batches_epochs_and_result(manager, data_path):
     assert probs.shape == (90, 3)
 
 
+def losses(job) -> list[float]:
+    wait(lambda: not job.active)
+    assert job.state == JobState.DONE, job.error
+    return [b.loss for b in job.snapshot().batches]
+
+
 def test_same_seed_same_curves(manager, data_path):
-    jobs = [manager.submit("a", make_config(data_path, epochs=1)) for _ in range(2)]
-    wait(lambda: not any(j.active for j in jobs))
-    losses = [[b.loss for b in j.snapshot().batches] for j in jobs]
-    assert losses[0] == losses[1]
-    other = manager.submit("a", make_config(data_path, epochs=1, seed=1))
-    wait(lambda: not other.active)
-    assert [b.loss for b in other.snapshot().batches] != losses[0]
+    """Trained twice (this manager keeps no library), one run gives the same losses to the
+    last digit: what makes sharing identical runs between students honest."""
+    first = losses(manager.submit("a", make_config(data_path, epochs=1)).job)
+    again = manager.submit("b", make_config(data_path, epochs=1))
+    assert again.how == "new"
+    assert losses(again.job) == first
+    other = manager.submit("a", make_config(data_path, epochs=1, seed=1)).job
+    assert losses(other) != first
+
+
+def test_a_reused_worker_trains_exactly_like_a_fresh_one(tmp_path, data_path):
+    manager = JobManager(max_running=1, warm=True, root=tmp_path, jobs_per_worker=3)
+    try:
+        fresh = manager.submit("a", make_config(data_path, epochs=1)).job
+        first = losses(fresh)
+        worker = manager.pool.idle[0]
+        other = losses(manager.submit("a", make_config(data_path, epochs=1, seed=1)).job)
+        reused = manager.submit("b", make_config(data_path, epochs=1)).job
+        assert losses(reused) == first and other != first
+        assert worker.jobs_assigned == 3, "one worker trained all three"
+        assert reused.import_seconds is None, "it did not wait for TensorFlow"
+        wait(lambda: not worker.alive(), timeout=30)  # its last job: retired
+    finally:
+        manager.shutdown()
 
 
 def test_stop_ends_within_one_batch_and_keeps_the_model(manager, data_path):
-    job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16))
+    job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
     wait(lambda: len(job.batches) >= 3)
     manager.stop(job)
     at_stop = len(job.batches)
@@ -106,15 +132,15 @@ def test_stop_ends_within_one_batch_and_keeps_the_model(manager, data_path):
 
 def test_nonfinite_loss_stops_with_an_explanation(manager, data_path):
     job = manager.submit("a", make_config(data_path, optimizer="sgd", learning_rate=1e12,
-                                          epochs=5))
+                                          epochs=5)).job
     wait(lambda: not job.active)
     assert job.state == JobState.FAILED and job.error.code == "nonfinite_loss"
     assert len(job.epochs) < 5
 
 
 def test_second_job_waits_in_the_queue_then_runs(manager, data_path):
-    first = manager.submit("a", make_config(data_path, epochs=3))
-    second = manager.submit("b", make_config(data_path, epochs=1))
+    first = manager.submit("a", make_config(data_path, epochs=3)).job
+    second = manager.submit("b", make_config(data_path, epochs=1, seed=2)).job
     assert manager.queue_position(second) == 1 and manager.queue_position(first) is None
     wait(lambda: first.state == JobState.RUNNING)
     assert second.state == JobState.QUEUED
@@ -124,8 +150,8 @@ def test_second_job_waits_in_the_queue_then_runs(manager, data_path):
 
 
 def test_cancel_a_queued_job(manager, data_path):
-    first = manager.submit("a", make_config(data_path, epochs=1))
-    second = manager.submit("b", make_config(data_path, epochs=1))
+    first = manager.submit("a", make_config(data_path, epochs=1)).job
+    second = manager.submit("b", make_config(data_path, epochs=1, seed=2)).job
     manager.stop(second)
     assert second.state == JobState.STOPPED and second.error.code == "cancelled"
     wait(lambda: not first.active)
@@ -137,7 +163,7 @@ def test_orphaned_job_is_stopped(tmp_path, data_path):
     manager = JobManager(max_running=1, warm=False, root=tmp_path,
                          session_alive=lambda s: alive[s], orphan_grace=0.5)
     try:
-        job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16))
+        job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
         wait(lambda: len(job.batches) >= 2)
         alive["a"] = False  # the tab was closed
         wait(lambda: not job.active, timeout=60)
@@ -148,14 +174,14 @@ def test_orphaned_job_is_stopped(tmp_path, data_path):
 
 
 def test_a_crashing_worker_is_reported(manager, tmp_path):
-    job = manager.submit("a", make_config(str(tmp_path / "missing.npz")))
+    job = manager.submit("a", make_config(str(tmp_path / "missing.npz"))).job
     wait(lambda: not job.active)
     assert job.state == JobState.FAILED and job.error.code == "crash"
     assert "missing.npz" in job.error.message
 
 
 def test_a_killed_worker_is_reported(manager, data_path):
-    job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16))
+    job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
     wait(lambda: len(job.batches) >= 2)
     job.worker.kill()
     wait(lambda: not job.active)
@@ -168,9 +194,13 @@ def test_session_folders_are_private_and_not_named_by_users(manager):
     assert (a.stat().st_mode & 0o777) == 0o700
 
 
+SEEDS = iter(range(100, 10**6))  # every test job its own run: none is shared
+
+
 def ended(manager, session_id, group="train"):
     """A job that has already ended (no worker started: this manager runs none)."""
-    job = manager.submit(session_id, make_config("unused.npz", epochs=1), group=group)
+    job = manager.submit(session_id, make_config("unused.npz", epochs=1,
+                                                 seed=next(SEEDS)), group=group).job
     job.out_dir.mkdir(parents=True)
     (job.out_dir / "model.keras").write_bytes(b"a model")
     job.state = JobState.DONE
@@ -196,14 +226,16 @@ def test_an_ended_session_is_forgotten_with_its_files(tmp_path):
     manager = JobManager(max_running=0, warm=False, root=tmp_path, orphan_grace=0,
                          forget_after=0, session_alive=lambda s: alive[s])
     try:
-        done, waiting = ended(manager, "a"), manager.submit("a", make_config("unused.npz"))
+        done = ended(manager, "a")
+        waiting = manager.submit("a", make_config("unused.npz", seed=next(SEEDS))).job
         kept = ended(manager, "b")
         manager.reap()
         assert manager.jobs_of("a") == [done, waiting]  # both tabs still open
         alive["a"] = False  # the tab was closed
         manager.reap()  # its queued job is cancelled, then the session is forgotten
         assert waiting.state == JobState.STOPPED and manager.jobs_of("a") == []
-        assert not done.out_dir.exists() and not done.out_dir.parent.exists()
+        own = tmp_path / hashlib.sha256(b"a").hexdigest()[:24]  # the session's own folder
+        assert not done.out_dir.exists() and not own.exists()
         assert manager.jobs_of("b") == [kept] and kept.out_dir.exists()
     finally:
         manager.shutdown()
@@ -232,3 +264,50 @@ def test_job_folders_of_dead_servers_are_removed(tmp_path):
             (folder / OWNER_FILE).write_text(str(owner))
     assert remove_stale_roots(tmp_path) == [stale]
     assert not stale.exists() and alive.exists() and unowned.exists()
+
+
+# ---- a class trains together: shared runs --------------------------------------------------
+
+def test_identical_starts_share_one_run_and_its_worker(manager, data_path):
+    first = manager.submit("alice", make_config(data_path, epochs=2))
+    second = manager.submit("bob", make_config(data_path, epochs=2))
+    assert (first.how, second.how) == ("new", "joined") and first.job is second.job
+    job = first.job
+    assert job.snapshot().watchers == 2
+    assert manager.jobs_of("alice") == manager.jobs_of("bob") == [job]
+    other = manager.submit("carol", make_config(data_path, epochs=2, seed=1))
+    assert other.how == "new" and other.job is not job, "another seed trains her own"
+    wait(lambda: not other.job.active)
+    assert job.state == other.job.state == JobState.DONE
+    assert (job.out_dir / "model.keras").is_file()
+
+
+def test_one_watcher_leaving_does_not_stop_the_others_run(manager, data_path):
+    job = manager.submit("alice", make_config(data_path, epochs=50, batch_size=16)).job
+    manager.submit("bob", make_config(data_path, epochs=50, batch_size=16))
+    wait(lambda: len(job.batches) >= 2)
+    manager.leave(job, "alice")  # her Stop
+    assert job.state == JobState.RUNNING and manager.jobs_of("alice") == []
+    assert job.snapshot().watchers == 1 and manager.jobs_of("bob") == [job]
+    manager.leave(job, "bob")  # the last watcher's Stop stops it
+    wait(lambda: not job.active)
+    assert job.state == JobState.STOPPED and manager.jobs_of("bob") == [job]
+    assert (job.out_dir / "model.keras").is_file(), "his model so far stays his"
+
+
+def test_a_run_stops_when_every_watchers_tab_has_closed(tmp_path, data_path):
+    alive = {"a": True, "b": True}
+    manager = JobManager(max_running=1, warm=False, root=tmp_path,
+                         session_alive=lambda s: alive[s], orphan_grace=0.5)
+    try:
+        job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
+        manager.submit("b", make_config(data_path, epochs=50, batch_size=16))
+        wait(lambda: len(job.batches) >= 2)
+        alive["a"] = False
+        time.sleep(REAP_EVERY_S * 2 + 0.5)
+        assert job.state == JobState.RUNNING, "b still watches"
+        alive["b"] = False
+        wait(lambda: not job.active, timeout=60)
+        assert job.state == JobState.STOPPED
+    finally:
+        manager.shutdown()

@@ -42,7 +42,7 @@ CONFIG = make_config("unused.npz")
 
 def snapshot(accuracies, test, trainable, after=None, state=JobState.DONE):
     start = StartEvent(params=10_000, trainable=trainable, train_size=100, val_size=10,
-                       test_size=10, steps=1, epochs=len(accuracies))
+                       test_size=10, steps=1, epochs=len(accuracies), device="CPU")
     return Snapshot(id=1, state=state, phase=Phase.ENDED, config=CONFIG, out_dir=Path("/tmp"),
                     created=0.0, start=start, epochs=tuple(history(*accuracies)),
                     unfreeze=UnfreezeEvent(epoch=1, trainable=after) if after else None,

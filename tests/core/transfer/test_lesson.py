@@ -13,13 +13,14 @@ FINE = [f"fine{i}" for i in range(15)]
 EXTRACTOR = presets.shared_extractor(8)
 
 
+SHA = "5e" * 32  # the extractor file's sha256
 DATA = DataRef("/data/fine.npz", "fine-data", tuple(FINE))
 
 
 def configs(**changes):
     settings = lesson.Settings(width=8, epochs=4, batch_size=50, seed=3, head_epochs=1,
                                max_images=300, **changes)
-    arms = lesson.arm_jobs(settings, "/x/extractor.keras", EXTRACTOR, len(FINE))
+    arms = lesson.arm_jobs(settings, "/x/extractor.keras", SHA, EXTRACTOR, len(FINE))
     return settings, arms
 
 
@@ -33,9 +34,10 @@ def test_the_three_arms_share_everything_but_the_recipe():
     assert common["max_train"] == common["max_test"] == 300
     recipes = {arm: run.transfer for arm, run in arms.items()}
     assert recipes["scratch"] == TransferRecipe(Recipe.SCRATCH, extractor_layers=tuple(EXTRACTOR))
-    assert recipes["frozen"] == TransferRecipe(Recipe.FROZEN, extractor_path="/x/extractor.keras")
+    assert recipes["frozen"] == TransferRecipe(Recipe.FROZEN, extractor_path="/x/extractor.keras",
+                                               extractor_sha256=SHA)
     assert recipes["finetune"] == TransferRecipe(
-        Recipe.FINETUNE, extractor_path="/x/extractor.keras", head_epochs=1,
+        Recipe.FINETUNE, extractor_path="/x/extractor.keras", extractor_sha256=SHA, head_epochs=1,
         finetune_learning_rate=lesson.DEFAULTS["finetune_learning_rate"])
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from core.training.contract import FROM_FILE, JobState, Recipe, TransferRecipe
 from core.training.manager import JobManager
+from core.transfer.lesson import file_sha256
 
 from tests.core.training.test_jobs import data_path, make_config, wait  # noqa: F401 (fixture)
 
@@ -28,9 +29,11 @@ def manager(tmp_path_factory):
 def run(manager, data_path, recipe, seed=0, **transfer):
     if Recipe(recipe) not in FROM_FILE:
         transfer["extractor_layers"] = tuple(EXTRACTOR)
+    else:
+        transfer["extractor_sha256"] = file_sha256(transfer["extractor_path"])
     config = make_config(data_path, n_classes=3, epochs=2, layers=None, seed=seed,
                          transfer=TransferRecipe(Recipe(recipe), **transfer))
-    job = manager.submit("t", config)
+    job = manager.submit("t", config).job
     wait(lambda: not job.active)
     assert job.state == JobState.DONE, job.error
     return job

@@ -115,10 +115,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def event_name(kind: type) -> str | None:
+    """"batch" for BatchEvent: an event's name on the wire; None for other records."""
+    name = kind.__name__
+    return name.removesuffix("Event").lower() if name.endswith("Event") else None
+
+
 def to_line(record: Record) -> str:
-    """One JSON line; a record with a NAME (an event) carries it as "event"."""
+    """One JSON line; an event carries its name as "event"."""
     data = record.to_dict()
-    name = getattr(record, "NAME", None)
+    name = event_name(type(record))
     return json.dumps({"event": name, **data} if name else data)
 
 

@@ -1,0 +1,81 @@
+"""Two jobs at once with one thread each, or one job at a time with two threads?
+
+Run by hand (a few minutes):
+
+    python -m benchmarks.parallel_jobs [--model stride] [--runs 4] [--images 3000] [--epochs 3]
+
+Queues `--runs` distinct runs (seeds 0, 1, ...) of one notebook model through the job
+engine twice: with one running slot (each job's TensorFlow uses every CPU) and with two
+(each job one thread: core.training.pool.threads_per_job). Workers are reused between
+jobs in both, as the app does. Reports the makespan of the queue (first submit to last
+end), the training images per second of the whole queue, and the peak resident memory of
+this process and its workers. The faster setting is the app's default
+(core.training.manager.DEFAULT_MAX_RUNNING), as long as the memory fits a Community Cloud
+container (2.7 GB).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from benchmarks.jobs import stack_settings, wait
+from benchmarks.train_throughput import PeakMemory
+from core.data import synthetic
+from core.stack import presets
+from core.training.arrays import job_config
+from core.training.cpus import usable_cpus
+from core.training.manager import JobManager
+
+
+def queue_of(manager: JobManager, dataset, layers, args) -> tuple[float, int]:
+    """(makespan in seconds, training images of the whole queue)."""
+    configs = [job_config(dataset, stack_settings(layers, epochs=args.epochs, seed=seed,
+                                                  max_train=args.images, max_test=500),
+                          manager.root) for seed in range(args.runs)]
+    started = time.perf_counter()
+    jobs = [manager.submit(f"student-{i}", config).job for i, config in enumerate(configs)]
+    wait(jobs)
+    makespan = time.perf_counter() - started
+    images = sum(job.start.train_size * args.epochs for job in jobs)
+    return makespan, images
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="stride", choices=presets.PRESET_IDS)
+    parser.add_argument("--runs", type=int, default=4)
+    parser.add_argument("--images", type=int, default=3000)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    dataset = synthetic.generate(0)
+    _, layers = presets.preset(args.model)
+    layers = presets.with_head(layers, 3) if layers[-1].get("type") != "Dense" else layers
+    rows = []
+    for slots in (1, 2):
+        manager = JobManager(max_running=slots, warm=True)
+        manager.prewarm()  # both settings start with TensorFlow imported
+        for worker in manager.pool.idle:
+            worker.ready.wait(120)
+        memory = PeakMemory()
+        try:
+            makespan, images = queue_of(manager, dataset, layers, args)
+        finally:
+            memory.stop.set()
+            manager.shutdown()
+        rows.append((slots, makespan, images / makespan, memory.peak / 2**20))
+        print(f"{slots} slot(s): {makespan:.1f} s, {images / makespan:,.0f} img/s, "
+              f"peak {memory.peak / 2**20:,.0f} MB", flush=True)
+    (_, one, one_rate, _), (_, two, two_rate, _) = rows
+    print(f"\n{usable_cpus()} CPUs, {args.runs} runs of {args.model}, {args.images} images x "
+          f"{args.epochs} epochs\n")
+    print("| running at once | threads per job | makespan | images/s (queue) | peak MB |")
+    print("| --- | --- | --- | --- | --- |")
+    for slots, makespan, rate, peak in rows:
+        threads = max(1, usable_cpus() // slots)
+        print(f"| {slots} | {threads} | {makespan:.1f} s | {rate:,.0f} | {peak:,.0f} |")
+    print(f"\ntwo at once / one at a time, makespan: {two / one:.2f} "
+          f"(below 1: two at once finish the queue sooner)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""A class trains together, through the pages: a finished run opens from the library with no
+worker and replays, the queue forecasts, and the instructor's key unlocks the lane (a wrong
+one grants nothing and is never shown)."""
+import pytest
+
+from core import config, st_cache
+from core.training.contract import JobState
+from tests.app.conftest import follow
+from tests.app.test_training import metrics, session_job, texts
+
+KEY = "s3cret-teacher-key-7"
+
+
+@pytest.fixture
+def tiny(app, monkeypatch):
+    monkeypatch.setattr("core.config.TRAIN_MAX_IMAGES", 200)
+    app.switch_page("app_pages/training.py").run()
+    app.number_input(key="train_epochs").set_value(2).run()
+    app.number_input(key="train_batch_size").set_value(40).run()
+    return app
+
+
+@pytest.mark.slow
+def test_the_same_run_again_opens_from_the_library_at_once(tiny, own_run_library):
+    tiny.button(key="train_start").click().run()
+    follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
+    trained = session_job(tiny)
+    follow(tiny, lambda a: own_run_library.entries())  # stored once it ended
+    running_before = len(st_cache.job_manager().running())
+    tiny.button(key="train_start").click().run()
+    assert not tiny.exception
+    opened = session_job(tiny)
+    assert opened is not trained and opened.state == JobState.DONE and opened.worker is None
+    assert len(st_cache.job_manager().running()) == running_before, "no worker was started"
+    assert "opened at once from the run library" in texts(tiny)
+    assert "An earlier identical run from the run library" in texts(tiny)
+    assert metrics(tiny)["Test accuracy"] == f"{100 * trained.result.test_accuracy:.1f}%"
+    assert [b.loss for b in opened.batches] == [b.loss for b in trained.batches]
+    tiny.button(key="train_replay_start").click().run()
+    assert not tiny.exception
+    assert "Replaying" in texts(tiny) or tiny.button(key="train_replay_stop")
+
+
+@pytest.mark.slow
+def test_a_damaged_library_entry_is_skipped_with_a_message(tiny, own_run_library):
+    tiny.button(key="train_start").click().run()
+    follow(tiny, lambda a: "Finished. Test accuracy" in texts(a) and own_run_library.entries())
+    entry, = own_run_library.entries()
+    (entry / "test_probs.npy").write_bytes(b"not an array")
+    tiny.button(key="train_start").click().run()
+    assert not tiny.exception
+    assert "could not be used (damaged" in texts(tiny)
+    assert session_job(tiny).state in (JobState.QUEUED, JobState.STARTING, JobState.RUNNING,
+                                       JobState.DONE), "it trains anew"
+    follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
+
+
+def test_no_key_set_means_no_instructor_field_and_everyone_may_download(app, monkeypatch):
+    monkeypatch.setattr(config, "INSTRUCTOR_KEY", None)
+    app.run()
+    assert not [t for t in app.sidebar.text_input if t.key == "instructor_key_field"]
+    assert app.button(key="home_download")
+
+
+def test_with_a_key_the_download_is_the_instructors(app, monkeypatch):
+    monkeypatch.setattr(config, "INSTRUCTOR_KEY", KEY)
+    app.run()
+    assert not [b for b in app.button if b.key == "home_download"]
+    assert "Only the instructor can download CIFAR-100" in texts(app)
+
+
+def everything_shown(app) -> str:
+    parts = [texts(app)] + [t.value or "" for t in app.text_input]
+    parts += [str(app.session_state[k]) for k in app.session_state]
+    return " ".join(parts)
+
+
+def test_a_wrong_key_grants_nothing_and_is_never_echoed(app, monkeypatch):
+    monkeypatch.setattr(config, "INSTRUCTOR_KEY", KEY)
+    app.run()
+    app.sidebar.text_input(key="instructor_key_field").input("guess-" + KEY[:5]).run()
+    assert not app.exception
+    assert "not the instructor's key" in app.sidebar.error[0].value
+    assert "guess-" not in everything_shown(app) and KEY not in everything_shown(app)
+    assert not app.session_state["instructor_unlocked"]
+    assert st_cache.session_id() not in st_cache.job_manager().priority
+    assert not [b for b in app.button if b.key == "home_download"]
+
+
+def test_the_right_key_unlocks_the_lane_and_is_never_echoed(app, monkeypatch):
+    monkeypatch.setattr(config, "INSTRUCTOR_KEY", KEY)
+    app.run()
+    app.sidebar.text_input(key="instructor_key_field").input(KEY).run()
+    assert not app.exception
+    assert "Instructor mode" in app.sidebar.success[0].value
+    assert KEY not in everything_shown(app)
+    assert "test session id" in st_cache.job_manager().priority
+    assert app.button(key="home_download"), "the download is the instructor's"
+    app.sidebar.button(key="instructor_lock").click().run()
+    assert "test session id" not in st_cache.job_manager().priority
+
+
+def test_a_cluster_that_did_not_answer_is_said_on_both_training_pages(app, monkeypatch):
+    manager = st_cache.job_manager()
+    monkeypatch.setattr(manager, "engine_problem", "10.0.0.9:6379: no answer within 15 s")
+    for page in ("app_pages/training.py", "app_pages/transfer.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        warning = [w.value for w in app.warning if "training cluster" in w.value]
+        assert warning and "10.0.0.9:6379" in warning[0] and "this server" in warning[0]

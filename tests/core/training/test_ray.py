@@ -1,0 +1,154 @@
+"""Training on a Ray cluster: a local Ray head with 2 CPUs, started here. A job runs end to
+end with its results coming back through Ray; Stop lands; a killed Ray worker fails its job
+and the next one runs; a wrong address says why and training stays local; the server side
+never loads TensorFlow."""
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.config import ROOT
+from core.training.contract import JobState
+from core.training.manager import JobManager
+from tests.browser.conftest import free_port
+from tests.core.training.test_jobs import make_config, wait
+
+pytestmark = pytest.mark.slow
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A local Ray head with 2 CPUs on a free port; its address."""
+    if not Path(RAY).exists():
+        pytest.fail("Ray is not installed: bash scripts/test.sh installs requirements-ray.txt")
+    port = free_port()
+    temp = tmp_path_factory.mktemp("ray")
+    started = subprocess.run([RAY, "start", "--head", f"--port={port}", "--num-cpus=2",
+                              "--include-dashboard=false", "--disable-usage-stats",
+                              f"--temp-dir={temp}"],
+                             capture_output=True, text=True, timeout=180)
+    assert started.returncode == 0, started.stderr[-2000:]
+    yield f"127.0.0.1:{port}"
+    import ray
+
+    ray.shutdown()
+    subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120)
+    shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def data_path(tmp_path_factory):
+    """300 train / 60 test images whose class is the brightest colour channel."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 120, (360, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, 3, 360)
+    x[np.arange(360), :, :, y] += 100
+    path = tmp_path_factory.mktemp("ray-data") / "data.npz"
+    np.savez(path, x_train=x[:300], y_train=y[:300], x_test=x[300:], y_test=y[300:])
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def on_ray(cluster, tmp_path_factory):
+    from core.training.ray_backend import connect
+
+    pool, problem = connect(cluster, cpus=2, gpus=0, jobs_per_worker=8)
+    assert problem is None, problem
+    manager = JobManager(max_running=1, warm=False, root=tmp_path_factory.mktemp("jobs"),
+                         pool=pool)
+    yield manager
+    manager.shutdown()
+
+
+SERVER = """
+import json, sys, time
+from core.training.manager import JobManager
+from core.training.ray_backend import connect
+from tests.core.training.test_jobs import make_config
+pool, problem = connect(sys.argv[1], cpus=2, gpus=0, jobs_per_worker=2)
+manager = JobManager(max_running=1, warm=False, root=sys.argv[3], pool=pool)
+job = manager.submit("a", make_config(sys.argv[2], epochs=1)).job
+while job.active:
+    time.sleep(0.2)
+snapshot = job.snapshot()
+print(json.dumps({"problem": problem, "state": str(snapshot.state), "engine": snapshot.engine,
+                  "device": snapshot.start.device if snapshot.start else None,
+                  "batches": len(snapshot.batches), "files": sorted(
+                      p.name for p in snapshot.out_dir.iterdir()),
+                  "accuracy": snapshot.test_accuracy,
+                  "tensorflow": "tensorflow" in sys.modules}))
+manager.shutdown()
+"""
+
+
+def test_a_job_runs_end_to_end_on_ray_and_its_results_come_back(cluster, data_path, tmp_path):
+    """In a server-like process of its own: the page's engine, a cluster, and no TensorFlow."""
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(SERVER), cluster, data_path,
+                          str(tmp_path / "jobs")], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["problem"] is None and result["state"] == "done", result
+    assert result["engine"] == "ray" and result["device"] == "CPU"
+    assert result["batches"] == 5  # 270 images at batch 64
+    assert {"model.keras", "test_probs.npy", "test_labels.npy"} <= set(result["files"])
+    assert 0 <= result["accuracy"] <= 1
+    assert result["tensorflow"] is False, "the server side never imports TensorFlow"
+
+
+def test_stop_on_ray_lands_within_a_batch(on_ray, data_path):
+    job = on_ray.submit("a", make_config(data_path, epochs=50, batch_size=16, seed=7)).job
+    wait(lambda: len(job.batches) >= 3, timeout=300)
+    on_ray.stop(job)
+    at_stop = job.batches[-1].epoch * 17 + job.batches[-1].step
+    wait(lambda: not job.active, timeout=120)
+    assert job.state == JobState.STOPPED and job.result.stopped
+    last = job.batches[-1]
+    assert last.epoch * 17 + last.step <= at_stop + 8, "it ended soon after the Stop"
+    assert len(job.epochs) < 50 and (job.out_dir / "model.keras").is_file()
+
+
+def test_a_killed_ray_worker_fails_its_job_and_the_next_one_runs(on_ray, data_path):
+    import ray
+
+    job = on_ray.submit("a", make_config(data_path, epochs=50, batch_size=16, seed=8)).job
+    wait(lambda: len(job.batches) >= 2, timeout=300)
+    ray.kill(job.worker.actor, no_restart=True)  # the cluster lost the actor's process
+    wait(lambda: not job.active, timeout=120)
+    assert job.state == JobState.FAILED and job.error.code == "worker_died"
+    assert "Ray worker was lost" in job.error.message
+    following = on_ray.submit("b", make_config(data_path, epochs=1, seed=9)).job
+    wait(lambda: not following.active, timeout=300)
+    assert following.state == JobState.DONE and following.engine == "ray"
+
+
+def test_a_wrong_address_says_why_and_training_stays_local(tmp_path, data_path):
+    """In a process of its own (a Ray connection is per process)."""
+    script = textwrap.dedent("""
+        import sys, time
+        from core.training.manager import JobManager
+        from core.training.ray_backend import attach
+        from tests.core.training.test_jobs import make_config
+        manager = JobManager(max_running=1, warm=False, root=sys.argv[2])
+        attach(manager, sys.argv[1], 2, 0, 8)
+        job = manager.submit("a", make_config(sys.argv[3], epochs=1)).job
+        deadline = time.time() + 120
+        while (job.active or manager.engine_problem is None) and time.time() < deadline:
+            time.sleep(0.2)
+        print(job.state, job.engine, "|", manager.engine_problem)
+        manager.shutdown()
+    """)
+    wrong = f"127.0.0.1:{free_port()}"
+    run = subprocess.run([sys.executable, "-c", script, wrong, str(tmp_path), data_path],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    state, engine, _, problem = run.stdout.strip().splitlines()[-1].split(" ", 3)
+    assert (state, engine) == ("done", "local"), "it trained here"
+    assert problem.startswith(wrong), "the page can say which cluster did not answer"
