@@ -8,13 +8,16 @@ from ui import instructor
 from ui.steps import HOME, STEPS
 
 limit_malloc_arenas()  # the first run in this server process applies it (core/training/malloc.py)
+LANG_CHOSEN = "lang_chosen"  # session_state: the language, kept across page switches
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
 
-# A shared link may carry ?lang=ko; after that the sidebar switch decides.
+# A shared link may carry ?lang=ko; after that the sidebar switch decides. The switch's own
+# value does not survive st.switch_page (the calculator's "Train this model"), so the
+# session also keeps the choice under a key of its own.
 if "lang" not in st.session_state:
     asked = st.query_params.get("lang")
-    st.session_state.lang = normalize_language(asked)
+    st.session_state.lang = st.session_state.get(LANG_CHOSEN) or normalize_language(asked)
     st.session_state.lang_unknown = asked is not None and asked != st.session_state.lang
 t = translator()
 
@@ -29,6 +32,7 @@ with st.sidebar:
                  key="lang")
     if st.session_state.pop("lang_unknown", False):  # never echoes what the link said
         st.info(t("sidebar.unknown_language"), icon=":material/translate:")
+    st.session_state[LANG_CHOSEN] = st.session_state.lang
     st.query_params["lang"] = st.session_state.lang  # links copied from here keep it
     dataset = data_summary()  # known at once, even while a cold server makes the data
     st.subheader(t("sidebar.dataset"))

@@ -20,6 +20,7 @@ if "train_visited" not in state:  # first visit: a worker starts importing Tenso
     state["train_visited"] = True
     manager.prewarm()
 
+restored = lost_runs.restore()  # after a refresh, this tab's runs come back first
 runs.relabel_after_language_switch()
 mine = runs.session_jobs()
 snapshots = [job.snapshot() for job in mine]
@@ -27,7 +28,7 @@ latest = mine[-1] if mine else None
 busy = latest is not None and latest.active
 
 st.title(t("train.title"))
-lost_runs.explain(t)
+lost_runs.explain(restored, t)
 st.markdown(t("train.intro"))
 if dataset.synthetic:
     st.info(t("train.synthetic"), icon=":material/science:")

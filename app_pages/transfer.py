@@ -23,10 +23,11 @@ if "transfer_visited" not in st.session_state:  # a worker starts importing Tens
     st.session_state["transfer_visited"] = True
     st_cache.job_manager().prewarm()
 
+restored = lost_runs.restore()  # after a refresh, this tab's lesson comes back first
 lesson_jobs = state.jobs()
 
 st.title(t("transfer.title"))
-lost_runs.explain(t)
+lost_runs.explain(restored, t)
 st.markdown(t("transfer.intro"))
 if dataset.synthetic:
     st.info(t("transfer.synthetic"), icon=":material/science:")

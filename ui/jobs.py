@@ -117,13 +117,16 @@ def status_line(job: Job, snapshot: Snapshot, t) -> tuple[float, str]:
     state = snapshot.state
     if state == JobState.QUEUED:
         return 0.0, queue_text(job, t)
-    if state.active and not where.steps:
+    if state.active and not (where.steps and snapshot.batches):
         if snapshot.phase in (Phase.IMPORTING, Phase.PREPARING):
             return 0.0, t(f"train.phase.{snapshot.phase}")
         return 0.0, t("train.progress.waiting", elapsed=clock(where.elapsed))
     if state.active:
-        rate = f"{where.images_per_s:,.0f}" if where.images_per_s else "?"
-        return where.fraction, t("train.progress.text", epoch=where.epoch, epochs=where.epochs,
+        rate = f"{where.images_per_s:,.0f}" if where.images_per_s else "…"
+        # Until a few batches have run, the time left is not known (the first one traces
+        # the graph): say so rather than guess.
+        key = "train.progress.text" if where.left is not None else "train.progress.text_early"
+        return where.fraction, t(key, epoch=where.epoch, epochs=where.epochs,
                                  step=where.step, steps=where.steps, rate=rate,
                                  elapsed=clock(where.elapsed), left=clock(where.left))
     if state == JobState.DONE:

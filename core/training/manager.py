@@ -22,21 +22,20 @@ from typing import Callable
 from core import config as app_config
 from core.training import queue
 from core.training.contract import (
-    Assignment, ErrorEvent, JobConfig, JobState, Phase, Snapshot,
+    Assignment, ErrorEvent, JobConfig, JobState, Phase,
 )
 from core.training.folders import new_root, session_dir
 from core.training.job import Job, Origin
 from core.training.library import RunLibrary, Skipped
 from core.training.pool import WorkerPool, reuse_from_env, threads_per_job
-from core.training.progress import progress
 from core.training.reaper import Reaper
+from core.training.sessions import SessionTokens
 
 DEFAULT_MAX_RUNNING = 1  # one job trains at a time on a 2-core machine; the rest queue
 KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
 ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long stops watching
 FORGET_AFTER_S = 300.0  # ... and this long, it loses its ended runs (Streamlit keeps a
 #                         closed session for 2 minutes, so one that can still come back keeps them)
-STARTUP_S = 8.0  # a job's start before its first batch (data, model, tracing), until measured
 
 
 @dataclass(frozen=True)
@@ -76,10 +75,10 @@ class JobManager:
         self.jobs: list[Job] = []
         self.priority: set[str] = set()  # the instructor's sessions: their runs go first
         self.served: dict[str, float] = {}  # session -> when one of its jobs last started
-        self.startup_s = STARTUP_S  # measured: a job's start until its first batch
-        self.speed = 1.0  # measured: training time / the plan's estimate
+        self.timing = queue.Timing()  # measured start-up and speed, for forecasts
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
+        self.tokens = SessionTokens()  # a tab's runs survive a refresh (sessions.py)
         self.reaper = Reaper(self, orphan_grace, forget_after)
 
     # --- what pages call -----------------------------------------------------------
@@ -169,21 +168,13 @@ class JobManager:
         return waiting.index(job) + 1 if job in waiting else None
 
     def expected_seconds(self, job: Job) -> float:
-        """What a job should take from its start: start-up and training, as measured."""
-        return self.startup_s + self.speed * (job.estimate_s or 60.0)
+        return self.timing.expected(job.estimate_s)
 
     def forecast(self) -> dict[int, tuple[float, float]]:
         """job id -> (start, end) in seconds from now, for every queued job."""
-        now = time.time()
-        remaining = []
-        for job in self.running():
-            left = progress(job.snapshot(), now).left
-            elapsed = now - (job.started or now)
-            remaining.append(left if left is not None
-                             else max(self.expected_seconds(job) - elapsed, 1.0))
         waiting = self.queued()
-        times = queue.forecast(remaining, [self.expected_seconds(j) for j in waiting],
-                               self.max_running)
+        times = self.timing.forecast([(j.snapshot(), j.estimate_s) for j in self.running()],
+                                     [j.estimate_s for j in waiting], self.max_running)
         return {job.id: when for job, when in zip(waiting, times)}
 
     def jobs_of(self, session_id: str) -> list[Job]:
@@ -253,7 +244,7 @@ class JobManager:
             if worker is not None:
                 worker.detach()
                 self.pool.give_back(worker, snapshot.state in (JobState.DONE, JobState.STOPPED))
-            self._learn(snapshot, job.estimate_s)
+            self.timing.learn(snapshot, job.estimate_s)
             self._schedule()  # the next job starts before the files are copied
             keep = {j.out_dir for j in self.jobs if j.origin == Origin.LIBRARY}
         if snapshot.state == JobState.DONE:
@@ -262,23 +253,27 @@ class JobManager:
             if not job.holders and job in self.jobs:  # everyone left while it stopped
                 self._release(job, None)
 
-    def _learn(self, snapshot: Snapshot, estimate_s: float | None) -> None:
-        """Update the measured start-up and speed that forecasts use: what a job spent
-        outside its fit (waiting for TensorFlow, data, model, saving), and how its fit
-        compared with the plan's estimate."""
-        if snapshot.state != JobState.DONE or not snapshot.epochs or not snapshot.started:
-            return
-        overhead = (snapshot.ended - snapshot.started) - snapshot.epochs[-1].t
-        self.startup_s = 0.5 * self.startup_s + 0.5 * max(overhead, 0.0)
-        if estimate_s:
-            ratio = snapshot.epochs[-1].t / estimate_s
-            self.speed = 0.5 * self.speed + 0.5 * min(max(ratio, 0.1), 10.0)
-
     def reap(self) -> None:
         self.reaper.reap()
 
+    def reattach(self, token: str, session_id: str) -> dict | None:
+        """After a refresh: this session takes over the runs of the session that had
+        `token`; the memo of what its pages remembered, or None for an unknown token."""
+        with self.lock:
+            old = self.tokens.take_over(token, session_id)
+            if old is None:
+                return None
+            for job in self.jobs_of(old):
+                with job.lock:
+                    job.holders[job.holders.index(old)] = session_id
+                    if old in job.watchers:
+                        job.watchers.discard(old)
+                        job.watchers.add(session_id)
+            return self.tokens.memos[token]
+
     def forget_session(self, session_id: str) -> None:
         """Drop an ended session's hold on its runs, and its own files (uploads)."""
+        self.tokens.forget(session_id)
         with self.lock:
             for job in self.jobs_of(session_id):
                 if session_id in job.watchers:

@@ -1,5 +1,7 @@
 """Who trains next, and when each waiting run should start and end.
 
+`Timing` keeps what the forecasts learn from finished jobs.
+
 `order` puts the queued jobs in the order they will start: the instructor's first (in
 the order they were asked for), then one job per session per round, the session served
 longest ago (or never) first, so a student who queues several runs waits her turn like
@@ -46,3 +48,50 @@ def forecast(remaining: Sequence[float], durations: Sequence[float],
         times.append((start, start + duration))
         heapq.heappush(free, start + duration)
     return times
+
+
+STARTUP_S = 8.0  # a job's time outside its fit (TensorFlow, data, model, saving), until measured
+UNKNOWN_S = 60.0  # a job without an estimate
+
+
+class Timing:
+    """What the forecasts learn from the jobs that end: the time a job spends outside its
+    fit (waiting for TensorFlow, reading data, building, saving) and how its fit compared
+    with the plan's estimate (core.training.plan.epoch_seconds, calibrated on another
+    machine). Both are moving averages, so a busy hour or a faster CPU shows at once."""
+
+    def __init__(self):
+        self.startup_s = STARTUP_S
+        self.speed = 1.0  # measured training time / the plan's estimate
+
+    def expected(self, estimate_s: float | None) -> float:
+        """Seconds a job should take from its start, start-up included."""
+        return self.startup_s + self.speed * (estimate_s or UNKNOWN_S)
+
+    def learn(self, snapshot, estimate_s: float | None) -> None:
+        """Fold in a job that has ended (a core.training.contract.Snapshot)."""
+        from core.training.contract import JobState
+
+        if snapshot.state != JobState.DONE or not snapshot.epochs or not snapshot.started:
+            return
+        overhead = (snapshot.ended - snapshot.started) - snapshot.epochs[-1].t
+        self.startup_s = 0.5 * self.startup_s + 0.5 * max(overhead, 0.0)
+        if estimate_s:
+            ratio = snapshot.epochs[-1].t / estimate_s
+            self.speed = 0.5 * self.speed + 0.5 * min(max(ratio, 0.1), 10.0)
+
+    def forecast(self, running, estimates, slots: int) -> list[tuple[float, float]]:
+        """(start, end) from now for queued jobs with these estimates, after the running
+        jobs ((snapshot, estimate) pairs) have done what they have left."""
+        import time
+
+        from core.training.progress import progress
+
+        now = time.time()
+        remaining = []
+        for snapshot, estimate_s in running:
+            left = progress(snapshot, now).left
+            expected = self.expected(estimate_s)
+            remaining.append(left if left is not None
+                             else max(expected - (now - (snapshot.started or now)), 1.0))
+        return forecast(remaining, [self.expected(e) for e in estimates], slots)

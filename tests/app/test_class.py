@@ -108,3 +108,28 @@ def test_a_cluster_that_did_not_answer_is_said_on_both_training_pages(app, monke
         assert not app.exception
         warning = [w.value for w in app.warning if "training cluster" in w.value]
         assert warning and "10.0.0.9:6379" in warning[0] and "this server" in warning[0]
+
+
+def test_a_refreshed_tab_gets_its_runs_back_and_a_stranger_does_not(app, monkeypatch):
+    """F5 opens a new session with the same address: its token takes the runs over.
+    AppTest's sessions share one id, so the old tab is played by the manager directly."""
+    from core.training.manager import JobManager
+    from tests.core.training.test_jobs import make_config
+
+    manager = st_cache.job_manager()
+    old = "the tab before F5"
+    job = manager.submit(old, make_config("unused.npz", seed=4242), group="train").job
+    manager.stop(job)  # it ended; its record stays the old tab's
+    token = manager.tokens.token(old)
+    manager.tokens.memo(old)["train_job_ids"] = [job.id]
+    app.query_params["run"] = f"{st_cache.server_id()}-{token}"
+    app.switch_page("app_pages/training.py").run()
+    assert not app.exception
+    assert "Welcome back" in texts(app)
+    assert app.session_state["train_job_ids"] == [job.id]
+    assert manager.jobs_of("test session id")[-1] is job and manager.jobs_of(old) == []
+    stranger = "0" * 22  # a made-up token of the right form shows nothing
+    app.query_params["run"] = f"{st_cache.server_id()}-{stranger}"
+    app.run()
+    assert "Welcome back" not in texts(app)
+    assert isinstance(manager, JobManager)

@@ -117,11 +117,12 @@ def restart_warnings(app) -> list[str]:
 
 
 def test_a_run_lost_to_a_server_restart_is_explained(app):
-    app.query_params["run"] = "0badc0de-7"  # the URL a page had before the restart
+    app.query_params["run"] = "0badc0de-" + "A" * 22  # the URL a page had before the restart
     app.switch_page(PAGE).run()
     assert not app.exception
     said, = restart_warnings(app)
-    assert "server restarted since run #7" in said and "Start it again" in said
+    assert "server restarted since your runs were started" in said
+    assert "Start them again" in said
     assert "run" not in app.query_params
     app.run()
     assert not restart_warnings(app), "said once"
@@ -144,7 +145,8 @@ def test_a_tiny_run_from_start_to_results(tiny):
     follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
     job = session_job(tiny)
     assert job.state == JobState.DONE and len(job.epochs) == 2
-    assert tiny.query_params["run"] == f"{st_cache.server_id()}-{job.id}", "for a restart"
+    token = st_cache.job_manager().tokens.token("test session id")
+    assert tiny.query_params["run"] == f"{st_cache.server_id()}-{token}", "for a refresh"
     accuracy = metrics(tiny)["Test accuracy"]
     assert accuracy == f"{100 * job.result.test_accuracy:.1f}%", "the notebook's formula"
     assert {"train_live_batches", "train_live_epochs", "train_confusion",

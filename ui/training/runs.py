@@ -30,7 +30,7 @@ def remember(job) -> None:
     if job.id in ids:  # the same run again (a shared run rejoined): now the latest
         ids.remove(job.id)
     ids.append(job.id)
-    lost_runs.remember(job)
+    lost_runs.keep(JOB_IDS)
 
 
 def number(snapshot: Snapshot) -> int:

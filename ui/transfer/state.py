@@ -48,12 +48,13 @@ def jobs() -> dict:
 
 def remember(role: str, job) -> None:
     st.session_state.setdefault(JOBS_KEY, {})[role] = job.id
-    lost_runs.remember(job)
+    lost_runs.keep(JOBS_KEY)
 
 
 def remember_source(source: str) -> None:
     """Which extractor (one of SOURCES) the arms now queued reuse."""
     st.session_state[ARMS_SOURCE_KEY] = source
+    lost_runs.keep(ARMS_SOURCE_KEY)
 
 
 def arms_source() -> str:

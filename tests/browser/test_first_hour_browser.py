@@ -1,0 +1,52 @@
+"""A student's first hour, in Chromium: the frictions a first walk through the lab in Korean
+found, each one a test that failed before its fix.
+
+Runs against the `train_app_url` server (a few hundred images per run, one job at a time).
+"""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import no_error, settle, shot, widget
+
+pytestmark = pytest.mark.browser
+
+SLOW = 180_000  # ms: a worker imports TensorFlow on a busy 2-core machine
+
+
+def test_train_this_model_from_a_korean_calculator_stays_korean(page, train_app_url,
+                                                                 screenshot_dir):
+    page.goto(f"{train_app_url}/calculator?lang=ko")
+    expect(page.get_by_role("heading", name=re.compile("합성곱 계산기"))).to_be_visible(
+        timeout=SLOW)
+    settle(page)
+    widget(page, "calc_train").get_by_role("button").click()
+    expect(page.get_by_role("heading", name="학습: CNN이 배우는 과정 지켜보기")).to_be_visible(
+        timeout=SLOW)
+    expect(page).to_have_url(re.compile(r"lang=ko"))
+    expect(page.get_by_role("heading", name=re.compile("^Training"))).to_have_count(0)
+    no_error(page)
+    shot(page, screenshot_dir / "first-hour-calculator-to-training-ko.png")
+
+
+def test_a_refresh_keeps_the_run_under_way(page, train_app_url, screenshot_dir):
+    page.goto(f"{train_app_url}/training")
+    expect(page.get_by_role("heading", name="Training: watch a CNN learn")).to_be_visible(
+        timeout=SLOW)
+    settle(page)
+    widget(page, "train_seed").locator("input").fill("31")  # a run of this test's own
+    widget(page, "train_seed").locator("input").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_text(re.compile(r"Epoch \d+/20 · batch"))).to_be_visible(timeout=SLOW)
+    expect(page).to_have_url(re.compile(r"run=[0-9a-f]{8}-[\w-]{22}"))
+    page.reload()  # F5: a new session, the same address
+    expect(page.get_by_text("Welcome back")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text(re.compile(r"Epoch \d+/20 · batch|Finished\. Test accuracy"))
+           ).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("No run yet")).to_have_count(0)
+    no_error(page)
+    shot(page, screenshot_dir / "first-hour-after-refresh.png", live=True)
+    expect(page.get_by_text(re.compile(r"Finished\. Test accuracy"))).to_be_visible(
+        timeout=SLOW)
