@@ -93,8 +93,7 @@ async def browse(url: str, until: float, rng: random.Random, log: list, errors: 
             run = await session.open("calculator")
             log.append(("open the calculator", time.time(), run.seconds))
             await asyncio.sleep(rng.uniform(*think))
-            await session.set("calc_preset", "Section 3: the super model")
-            run = await session.set("calc_load")
+            run = await session.set("calc_preset", "Section 3: the super model")
             log.append(("load a preset", time.time(), run.seconds))
             errors.extend(run.errors)
             if not run.shows("449,923"):

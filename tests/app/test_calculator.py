@@ -31,8 +31,8 @@ def open_page(app, lang=None, link=None, state=None):
 
 
 def load(app, preset_id):
-    app.selectbox(key="calc_preset").set_value(preset_id)
-    app.button(key="calc_load").click().run()
+    """Choose a notebook model in the menu: that alone loads it."""
+    app.selectbox(key="calc_preset").set_value(preset_id).run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
@@ -304,9 +304,43 @@ app = AppTest.from_file({str(ROOT / 'streamlit_app.py')!r}, default_timeout=120)
 app.run()
 app.switch_page({PAGE!r}).run()
 assert not app.exception, app.exception
-app.button(key="calc_load").click().run()
+app.selectbox(key="calc_preset").set_value("super_model").run()
 heavy = {{"tensorflow", "keras"}} & set(sys.modules)
 assert not heavy, heavy
 """
     env = {**__import__("os").environ, "CNNLAB_DATA_DIR": str(tmp_path)}
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT, env=env, timeout=300)
+
+
+def current(app) -> str:
+    return next(m.value for m in app.markdown if "In the table" in m.value)
+
+
+def test_the_menu_says_which_model_the_table_holds(app):
+    open_page(app)
+    assert app.selectbox(key="calc_preset").value == "stride", "the table's model, not another"
+    assert "Section 2: the stride model" in current(app)
+    assert metrics(app)["Total params"] == "114,371"
+    load(app, "single_conv")  # choosing is loading: one gesture, no button
+    assert "Section 1" in current(app) and metrics(app)["Total params"] == "56"
+    app.number_input(key="calc_filters").set_value(4).run()  # an edit: now the student's own
+    assert app.selectbox(key="calc_preset").value is None
+    assert "your own stack (started from Section 1" in current(app)
+    load(app, "single_conv")  # choosing it again starts over
+    assert metrics(app)["Total params"] == "56" and "Section 1" in current(app)
+
+
+def test_a_shared_link_says_it_is_a_shared_model(app):
+    open_page(app, link=stack_url.encode((32, 32, 3), [
+        {"type": "Conv2D", "filters": 5, "kernel_size": 3}]))
+    assert app.selectbox(key="calc_preset").value is None
+    assert "from a shared link" in current(app)
+
+
+def test_the_menu_in_korean(app):
+    open_page(app, lang="ko")
+    assert "표에 있는 모델" in current_ko(app)
+
+
+def current_ko(app) -> str:
+    return next(m.value for m in app.markdown if "표에 있는 모델" in m.value)

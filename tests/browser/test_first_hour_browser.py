@@ -50,3 +50,20 @@ def test_a_refresh_keeps_the_run_under_way(page, train_app_url, screenshot_dir):
     shot(page, screenshot_dir / "first-hour-after-refresh.png", live=True)
     expect(page.get_by_text(re.compile(r"Finished\. Test accuracy"))).to_be_visible(
         timeout=SLOW)
+
+
+def test_choosing_a_model_loads_it_and_says_which_is_in_the_table(page, app_url,
+                                                                   screenshot_dir):
+    page.goto(f"{app_url}/calculator?lang=ko")
+    expect(page.get_by_text(re.compile("표에 있는 모델.*스트라이드 모델"))).to_be_visible(
+        timeout=SLOW)
+    settle(page)
+    widget(page, "calc_preset").get_by_role("combobox").click()
+    page.get_by_role("option", name=re.compile("1절")).click()  # one gesture: no Load button
+    settle(page)
+    expect(page.get_by_text(re.compile("표에 있는 모델.*1절"))).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="전체 파라미터")
+           ).to_contain_text("56")
+    expect(widget(page, "calc_load")).to_have_count(0)
+    no_error(page)
+    shot(page, screenshot_dir / "first-hour-calculator-menu-ko.png", full=False)

@@ -30,17 +30,29 @@ def _key(argument: str) -> str:
 # --- presets and input shape -----------------------------------------------------
 
 def _load_preset() -> None:
-    calc_state.load(*presets.preset(st.session_state.calc_preset))
+    """on_change of the menu: choosing a notebook model loads it (one gesture)."""
+    chosen = st.session_state.calc_preset
+    if chosen is not None:
+        calc_state.load(*presets.preset(chosen), origin=chosen)
 
 
 def preset_picker(t) -> None:
-    """Start from one of the notebook's models."""
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.selectbox(t("calc.preset.label"), presets.PRESET_IDS, key="calc_preset",
-                   format_func=lambda p: t(f"calc.preset.{p}"))
-    right.button(t("calc.preset.load"), key="calc_load", on_click=_load_preset,
-                 icon=":material/upload:", width="stretch")
-    st.caption(t(f"calc.preset.{st.session_state.calc_preset}.about"))
+    """Start from one of the notebook's models; say which model the table holds. The menu
+    shows the model in the table, or nothing once the stack is the student's own."""
+    current = calc_state.current_preset()
+    st.session_state.calc_preset = current
+    st.selectbox(t("calc.preset.label"), presets.PRESET_IDS, key="calc_preset", index=None,
+                 placeholder=t("calc.preset.placeholder"), on_change=_load_preset,
+                 format_func=lambda p: t(f"calc.preset.{p}"))
+    if current is not None:
+        st.markdown(t("calc.current.preset", name=t(f"calc.preset.{current}")))
+        st.caption(t(f"calc.preset.{current}.about"))
+        return
+    origin = calc_state.origin()
+    if origin == calc_state.FROM_LINK:
+        st.markdown(t("calc.current.shared"))
+    else:
+        st.markdown(t("calc.current.own", name=t(f"calc.preset.{origin}")))
 
 
 def _on_shape() -> None:
