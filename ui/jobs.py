@@ -129,9 +129,9 @@ def status_line(job: Job, snapshot: Snapshot, t) -> tuple[float, str]:
         return where.fraction, t(key, epoch=where.epoch, epochs=where.epochs,
                                  step=where.step, steps=where.steps, rate=rate,
                                  elapsed=clock(where.elapsed), left=clock(where.left))
-    if state == JobState.DONE:
-        return 1.0, t("job.done", accuracy=100 * snapshot.test_accuracy,
-                      elapsed=clock(where.elapsed))
+    if state == JobState.DONE:  # its training time, as the results table shows it
+        trained = snapshot.epochs[-1].t if snapshot.epochs else where.elapsed
+        return 1.0, t("job.done", accuracy=100 * snapshot.test_accuracy, elapsed=clock(trained))
     if state == JobState.STOPPED and snapshot.result:
         return where.fraction, t("job.stopped", epochs=len(snapshot.epochs))
     return where.fraction, error_text(snapshot, t)

@@ -169,11 +169,13 @@ def plan(choices: dict, train_size: int, stack: dict | None = None,
         seed=seed, max_train=max_images or None, max_test=max_images or None)
     summary = totals(rows)
     return Plan(settings, rows, summary.params, train_images,
-                epoch_seconds(summary.macs, train_images, batch_size))
+                epoch_seconds(summary.macs, train_images, batch_size, used - train_images))
 
 
-def epoch_seconds(macs: int, images: int, batch_size: int) -> float:
+def epoch_seconds(macs: int, images: int, batch_size: int, val_images: int = 0) -> float:
     """Estimated seconds for one training epoch over `images` images in batches of
-    `batch_size`, for a model of `macs` forward multiply-accumulates per image."""
+    `batch_size`, for a model of `macs` forward multiply-accumulates per image, and the
+    validation pass over `val_images` after it (forward only: a third of the MACs)."""
     steps = math.ceil(images / batch_size)
-    return steps * SECONDS_PER_STEP + images * (SECONDS_PER_IMAGE + SECONDS_PER_MAC * macs)
+    return (steps * SECONDS_PER_STEP + images * (SECONDS_PER_IMAGE + SECONDS_PER_MAC * macs)
+            + val_images * SECONDS_PER_MAC * macs / 3)

@@ -168,9 +168,9 @@ def lesson_seconds(settings: Settings, extractor_layers: list[dict], train_image
     macs = totals(summarize(INPUT_SHAPE, extractor_layers)).macs
     used = min(train_images, settings.max_images) if settings.max_images else train_images
     images = used - int(round(used * VALIDATION_SPLIT))
-    per_epoch = epoch_seconds(macs, images, batch_size=settings.batch_size)
-    # A frozen extractor only runs forward: a third of the training MACs (see train_config).
-    frozen = epoch_seconds(macs // 3, images, batch_size=settings.batch_size)
+    per_epoch = epoch_seconds(macs, images, settings.batch_size, used - images)
+    # A frozen extractor only runs forward: a third of the training MACs (see plan.py).
+    frozen = epoch_seconds(macs // 3, images, settings.batch_size, used - images)
     head = min(settings.head_epochs, settings.epochs)
     return {"pretrain": per_epoch * settings.pretrain_epochs,
             "scratch": per_epoch * settings.epochs, "frozen": frozen * settings.epochs,

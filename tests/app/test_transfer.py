@@ -78,9 +78,9 @@ def test_the_page_walks_through_five_steps(page):
 
 
 def test_the_width_preset_changes_the_estimate(page):
-    demo = next(c.value for c in page.caption if c.value.startswith("Estimated"))
+    demo = next(c.value for c in page.caption if c.value.startswith("Expected time"))
     page.radio(key="transfer_width").set_value("notebook").run()
-    notebook = next(c.value for c in page.caption if c.value.startswith("Estimated"))
+    notebook = next(c.value for c in page.caption if c.value.startswith("Expected time"))
     assert demo != notebook
     assert page.button(key="transfer_pretrain").label == "Pretrain (width 128)"
 

@@ -15,6 +15,7 @@ from core.st_cache import job_manager, language
 from core.training import evaluation
 from core.training import figures as train_figures
 from core.training.contract import JobState, Snapshot
+from core.training.progress import clock
 from core.transfer import compare as arm_compare
 from core.transfer import lesson
 from ui import jobs
@@ -144,7 +145,7 @@ def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
         "best": r.best_epoch, "best_val": None if r.best_val_accuracy is None
         else 100 * r.best_val_accuracy,
         "to_target": t("transfer.not_reached") if r.epochs_to_target is None
-        else str(r.epochs_to_target), "seconds": r.seconds,
+        else str(r.epochs_to_target), "seconds": clock(r.seconds) if r.seconds else "",
         "trainable": (f"{r.trainable:,}" if r.trainable is not None else "")
         + (f" → {r.trainable_after:,}" if r.trainable_after else "")}
         for arm, r in results.items()]
@@ -154,7 +155,8 @@ def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
         "best": number("best", "%d"), "best_val": number("best_val", "%.1f%%"),
         "to_target": st.column_config.TextColumn(
             t("transfer.col.to_target", target=f"{100 * target:.0f}")),
-        "seconds": number("seconds", "%.1f s"), "trainable": t("transfer.col.trainable")})
+        "seconds": st.column_config.TextColumn(t("transfer.col.seconds")),
+        "trainable": t("transfer.col.trainable")})
     epochs = max(s.settings.epochs for s in snapshots.values())
     st.success("\n\n".join(arm_compare.summary(results, target, epochs, language())),
                icon=":material/insights:")
@@ -168,7 +170,7 @@ def results_ui(arm_jobs: dict, pretrain_job, target: float, t) -> None:
     except ValueError:
         st.warning(t("transfer.unfair"), icon=":material/warning:")
     if state.arms_source() == "pretrained" and pretrain_job is not None and pretrain_job.epochs:
-        st.caption(t("transfer.pretrain_cost", seconds=f"{pretrain_job.epochs[-1].t:.0f}"))
+        st.caption(t("transfer.pretrain_cost", seconds=clock(pretrain_job.epochs[-1].t)))
 
 
 def compare_ui(chosen, dataset, settings, lesson_jobs: dict, t) -> None:

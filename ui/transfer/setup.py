@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import config as app_config
+from core import st_cache
 from core.stack import presets
 from core.transfer import lesson
 from core.training.progress import clock
@@ -56,9 +57,12 @@ def settings_ui(t, train_images: int) -> lesson.Settings:
                      epochs=settings.epochs), icon=":material/warning:")
     seconds = lesson.lesson_seconds(settings, presets.shared_extractor(settings.width),
                                     train_images)
-    st.caption(t("transfer.estimate", pretrain=clock(seconds["pretrain"]),
-                 arms=clock(sum(seconds[a] for a in lesson.ARMS)),
-                 total=clock(sum(seconds.values()))))
+    # Each job as this server has measured jobs to take: its start-up, and the plan's
+    # estimate scaled by how fast training really went here (core.training.queue.Timing).
+    expected = {job: st_cache.job_manager().timing.expected(s) for job, s in seconds.items()}
+    st.caption(t("transfer.estimate", pretrain=clock(expected["pretrain"]),
+                 arms=clock(sum(expected[a] for a in lesson.ARMS)),
+                 total=clock(sum(expected.values()))))
     if settings.max_images:
         st.caption(t("train.capped", n=settings.max_images))
     return settings
