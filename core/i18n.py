@@ -55,12 +55,24 @@ def normalize_language(value: object) -> str:
     return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
 
 
+# "{n} epoch(s)": English plurals, decided by the value of the placeholder before them
+PLURAL = re.compile(r"(\{(\w+)(?::[^}]*)?\}\s+)([A-Za-z]+)\(s\)")
+
+
+def _plural(text: str, values: dict) -> str:
+    def word(match) -> str:
+        count = values.get(match.group(2))
+        return match.group(1) + match.group(3) + ("" if count == 1 else "s")
+    return PLURAL.sub(word, text)
+
+
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
-    """The string for `key` in `lang`, with `{name}` placeholders filled from values."""
+    """The string for `key` in `lang`, with `{name}` placeholders filled from values
+    ("{n} epoch(s)" reads "1 epoch", "3 epochs")."""
     text = table(normalize_language(lang)).get(key)
     if text is None:  # never show a raw traceback for a missing string
         text = table(DEFAULT_LANGUAGE).get(key, key)
-    return text.format(**values) if values else text
+    return _plural(text, values).format(**values) if values else text
 
 
 def translator(lang: str):

@@ -77,27 +77,39 @@ def _panel_title(text: str, x: float) -> dict:
                 xanchor="center", yanchor="bottom", showarrow=False)
 
 
+MIN_SMOOTHED_POINTS = 10  # a shorter curve is drawn as it is: an average would hide it
+
+
 def overlay_figure(runs: list[tuple[str, pd.Series, pd.Series]], texts: dict,
-                   smoothing: float = 0.6, smoothed: bool = True,
-                   height: int = 380) -> go.Figure:
+                   smoothing: float = 0.6, smoothed: bool = True, height: int = 380,
+                   last_format: str = "{:.3g}") -> go.Figure:
     """Several runs' curves on one chart, TensorBoard style.
 
     runs: (name, x, y) per run. smoothed: draw the debiased EMA (core.training.evaluation.ema_smooth)
-    of weight `smoothing` boldly over the faint raw curve; else the raw curve alone.
-    texts: x, y (axis titles).
+    of weight `smoothing` boldly over the faint raw curve, for curves of at least
+    MIN_SMOOTHED_POINTS points; else the raw curve alone. Either way the last point is
+    marked with its raw value (last_format): smoothing never moves the number a student
+    reads at the end of a run. texts: x, y (axis titles).
     """
     fig = go.Figure()
     for i, (name, x, y) in enumerate(runs):
         colour = RUN_COLOURS[i % len(RUN_COLOURS)]
         hover = f"{name}<br>{texts['x']}: %{{x:.2f}}<br>{texts['y']}: %{{y:.4f}}<extra></extra>"
+        smooth = smoothed and y.notna().sum() >= MIN_SMOOTHED_POINTS
         fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", legendgroup=name,
-                                 line=dict(color=colour, width=1.5 if not smoothed else 1),
-                                 opacity=0.3 if smoothed else 1.0, showlegend=not smoothed,
+                                 line=dict(color=colour, width=1 if smooth else 1.5),
+                                 opacity=0.3 if smooth else 1.0, showlegend=not smooth,
                                  hovertemplate=hover))
-        if smoothed:
+        if smooth:
             fig.add_trace(go.Scatter(x=x, y=ema_smooth(y, smoothing), name=name,
                                      mode="lines", legendgroup=name,
                                      line=dict(color=colour, width=2), hovertemplate=hover))
+        last = y.last_valid_index()
+        if last is not None:
+            fig.add_trace(go.Scatter(
+                x=[x[last]], y=[y[last]], mode="markers+text", legendgroup=name,
+                marker=dict(color=colour, size=8), text=[last_format.format(y[last])],
+                textposition="middle right", showlegend=False, hovertemplate=hover))
     fig.update_xaxes(title_text=texts["x"], rangemode="tozero")
     fig.update_yaxes(title_text=texts["y"])
     fig.update_layout(margin=MARGIN, height=height, legend=LEGEND)

@@ -127,7 +127,7 @@ def test_a_run_trains_live_and_its_curves_grow(training, screenshot_dir):
 
 
 def test_a_classmates_run_waits_in_the_queue(classmate, screenshot_dir):
-    expect(classmate.get_by_text(re.compile(r"1 job\(s\) ahead of you"))).to_be_visible(
+    expect(classmate.get_by_text(re.compile(r"1 run ahead of you"))).to_be_visible(
         timeout=SLOW)
     no_error(classmate)
     shot(classmate, screenshot_dir / "train-3-queued.png", live=True)

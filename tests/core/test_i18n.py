@@ -69,3 +69,13 @@ def test_error_message_uses_code_and_details():
     err = DataError("english", "bad_dtype", file="10_train.npy", dtype="float32")
     assert "float32" in error_message(err, "ko") and "uint8" in error_message(err, "ko")
     assert error_message(ValueError("plain"), "ko") == "plain"
+
+
+def test_english_plurals_follow_the_number():
+    assert translate("job.stopped", "en", epochs=1) == "stopped after 1 epoch"
+    assert translate("job.stopped", "en", epochs=3) == "stopped after 3 epochs"
+    label = translate("train.run_label", "en", id=1, model="m", target="t", optimizer="adam",
+                      learning_rate="0.001", epochs=1)
+    assert label.endswith("· 1 epoch")
+    assert "(s)" not in translate("job.queued", "en", ahead=2, start="0:10", end="0:40")
+    assert "2 runs ahead" in translate("job.queued", "en", ahead=2, start="0:10", end="0:40")

@@ -57,7 +57,9 @@ def compare_ui(snapshots: list[Snapshot], t) -> None:
         st.info(t("train.compare.no_data"))
         return
     unit = t("train.axis.accuracy") if "accuracy" in metric else t("train.axis.loss")
+    last = "{:.1f}%" if "accuracy" in metric else "{:.3f}"
     st.plotly_chart(train_figures.overlay_figure(series, {"x": t("train.axis.epoch"), "y": unit},
-                                                 smoothing=smoothing, smoothed=smoothed),
+                                                 smoothing=smoothing, smoothed=smoothed,
+                                                 last_format=last),
                     key="train_compare_chart")
     st.caption(t("train.compare.notice"))

@@ -65,6 +65,8 @@ def curves(snapshot: Snapshot, t, key: str) -> None:
         left.plotly_chart(train_figures.batch_loss_figure(batches, {
             "title": t("train.chart.batch_loss"), "epoch": t("train.axis.epoch"),
             "loss": t("train.axis.loss")}), key=f"{key}_batches")
+        if len(snapshot.epochs) >= 2:  # the steps show from the second epoch on
+            left.caption(t("train.chart.batch_loss.why"))
     if snapshot.epochs:
         epochs = evaluation.epochs_frame(snapshot.epochs)
         right.plotly_chart(train_figures.epoch_figure(epochs, {

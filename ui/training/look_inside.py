@@ -12,7 +12,7 @@ from core import st_cache
 from core.training import figures as train_figures
 from core.data.explore import upscale
 from core.training.contract import Snapshot
-from ui.training.runs import outputs
+from ui.training.runs import number, outputs
 
 BIG = 8  # a 32x32 image shown as 256x256
 
@@ -36,7 +36,7 @@ def inspect_ui(snapshot: Snapshot, dataset, same_data: bool, t) -> None:
         st.info(t("train.wrong.other_data"))
     else:
         _feature_maps(model, dataset.x_test, probs, labels, names, t)
-    _filters(model, t)
+    _filters(model, snapshot, t)
     st.subheader(t("train.own.title"))
     own_image_ui(model, names, t)
 
@@ -74,7 +74,7 @@ def _feature_maps(model, images, probs, labels, names, t) -> None:
         st.caption(t("train.inspect.maps.notice", shown=shown, total=layer.maps.shape[-1]))
 
 
-def _filters(model, t) -> None:
+def _filters(model, snapshot: Snapshot, t) -> None:
     st.subheader(t("train.inspect.filters"))
     tiles = inspect_model.first_filters(model)
     if tiles is None:
@@ -83,12 +83,12 @@ def _filters(model, t) -> None:
     st.plotly_chart(train_figures.filters_figure(tiles, {
         "x": t("train.inspect.filters.axis_x"), "y": t("train.inspect.filters.axis_y")}),
         key="train_filters")
-    st.caption(t("train.inspect.filters.notice", n=len(tiles), size="x".join(
-        map(str, tiles.shape[1:3]))))
+    st.caption(t("train.inspect.filters.notice", n=len(tiles), run=f"#{number(snapshot)}",
+                 size="x".join(map(str, tiles.shape[1:3]))))
 
 
 def own_image_ui(model, names, t) -> None:
-    st.markdown(t("train.own.why"))
+    st.markdown(t("train.own.why", n=len(names), classes=", ".join(names)))
     upload = st.file_uploader(t("train.own.upload"), type=["png", "jpg", "jpeg"],
                               key="train_upload",
                               max_upload_size=inspect_model.MAX_UPLOAD_BYTES // 2**20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import st_cache
-from core.training.contract import ENDED_WITH_OUTPUTS, Snapshot
+from core.training.contract import ENDED_WITH_OUTPUTS, JobState, Snapshot
 from ui import lost_runs
 from ui.language import relabel_after_switch
 
@@ -41,11 +41,16 @@ def number(snapshot: Snapshot) -> int:
 
 
 def run_label(snapshot: Snapshot, t) -> str:
-    """'#3 Stride model · superclasses · adam 0.001 · 20 epochs'."""
+    """'#3 Stride model · superclasses · adam 0.001 · 20 epochs', or for a run stopped
+    early '... · stopped after 3 of 20 epochs': the epochs it ran, not those asked for."""
     settings = snapshot.settings
-    return t("train.run_label", id=number(snapshot), model=t(f"train.model.{settings.model}"),
-             target=t(f"train.target.{settings.target}"), optimizer=settings.optimizer,
-             learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs)
+    values = dict(id=number(snapshot), model=t(f"train.model.{settings.model}"),
+                  target=t(f"train.target.{settings.target}"), optimizer=settings.optimizer,
+                  learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs)
+    ran = len(snapshot.full_epochs)
+    if snapshot.state == JobState.STOPPED and ran < settings.epochs:
+        return t("train.run_label.stopped", ran=ran, **values)
+    return t("train.run_label", **values)
 
 
 def has_outputs(snapshot: Snapshot) -> bool:

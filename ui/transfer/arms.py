@@ -95,7 +95,8 @@ def _chart(snapshots: dict[str, Snapshot], target: float, t) -> None:
         runs = [(names[arm], f["epoch"], f[metric] * scale) for arm, f in frames.items()]
         unit = t("train.axis.accuracy") if scale == 100 else t("train.axis.loss")
         fig = train_figures.overlay_figure(runs, {"x": t("train.axis.epoch"), "y": unit},
-                                           smoothed=False)
+                                           smoothed=False,
+                                           last_format="{:.1f}%" if scale == 100 else "{:.3f}")
         fig.update_xaxes(range=[0.5, epochs + 0.5], dtick=1 if epochs <= 20 else None)
         if scale == 100:
             fig.update_yaxes(range=[0, 100])

@@ -71,7 +71,7 @@ def test_the_sentence_says_what_happened_in_both_languages():
     results = arms.compare(HISTORIES, 0.5)
     english = arms.summary(results, 0.5, 7, "en")
     assert english[0] == ("Pretrained (fine-tuned) reached 50% validation accuracy in 2 "
-                          "epoch(s), scratch in 7.")
+                          "epochs, scratch in 7.")
     assert english[1] == "Final test accuracy: fine-tuned 62.0%, scratch 49.0%, frozen 47.0%."
     assert "Fine-tuning ended above the frozen extractor" in english[2]
     korean = arms.summary(results, 0.5, 7, "ko")
@@ -80,8 +80,8 @@ def test_the_sentence_says_what_happened_in_both_languages():
 
 
 @pytest.mark.parametrize("target, words", [
-    (0.4, "Pretrained (fine-tuned) reached 40% validation accuracy in 2 epoch(s), scratch in 5"),
-    (0.62, "Pretrained (fine-tuned) reached 62% validation accuracy in 5 epoch(s); scratch did "
+    (0.4, "Pretrained (fine-tuned) reached 40% validation accuracy in 2 epochs, scratch in 5"),
+    (0.62, "Pretrained (fine-tuned) reached 62% validation accuracy in 5 epochs; scratch did "
            "not reach it in 7 epochs"),
     (0.9, "No arm reached 90% validation accuracy in 7 epochs"),
 ])
@@ -94,11 +94,11 @@ def test_the_sentence_when_pretraining_did_not_help():
                      frozen=snapshot([0.3, 0.4], 0.4, 500),
                      finetune=snapshot([0.3, 0.52], 0.5, 500, 8500))
     sentences = arms.summary(arms.compare(histories, 0.5), 0.5, 2)
-    assert sentences[0] == ("Scratch reached 50% validation accuracy in 1 epoch(s), pretrained "
+    assert sentences[0] == ("Scratch reached 50% validation accuracy in 1 epoch, pretrained "
                             "(fine-tuned) in 2: here pretraining did not get there sooner.")
     histories["finetune"] = snapshot([0.3, 0.4], 0.4, 500, 8500)
     sentences = arms.summary(arms.compare(histories, 0.5), 0.5, 2)
-    assert sentences[0].startswith("Scratch reached 50% validation accuracy in 1 epoch(s); "
+    assert sentences[0].startswith("Scratch reached 50% validation accuracy in 1 epoch; "
                                    "neither pretrained arm")
     assert "frozen extractor did at least as well" in sentences[2]
 
