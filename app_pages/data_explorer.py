@@ -6,6 +6,7 @@ core.st_cache. No TensorFlow here.
 """
 import streamlit as st
 
+from core import st_cache
 from ui.explorer import upload
 from ui.explorer.close_up import close_up
 from ui.explorer.context import explorer
@@ -16,10 +17,12 @@ from ui.explorer.structure import structure
 # Browsers smooth an image they scale (zoom, HiDPI screens); keep the pixels square.
 CRISP = "<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>"
 
-page = explorer()
+t = st_cache.translator()
 st.html(CRISP)
-st.title(page.t("explorer.title"))
-st.markdown(page.t("explorer.intro"))
+st.title(t("explorer.title"))  # words first: a cold server makes the data meanwhile
+st.markdown(t("explorer.intro"))
+with st.spinner(t("explorer.loading")):
+    page = explorer()
 if page.dataset.synthetic:
     st.info(page.t("explorer.synthetic"), icon=":material/science:")
 upload.panel(page.dataset, page.t)

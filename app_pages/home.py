@@ -10,6 +10,8 @@ dataset = data_summary()  # no waiting for the pixels on a cold start
 
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
+if dataset.synthetic:  # the intro promises photos of mammals: say what this server shows
+    st.info(t("home.intro.synthetic"), icon=":material/science:")
 
 st.header(t("home.steps"))
 for step in STEPS:

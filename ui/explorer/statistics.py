@@ -24,7 +24,9 @@ def statistics(page: Explorer) -> None:
     fine = cols[1].selectbox(page.t("explorer.stats.of"), options, key="explorer_stats_class",
                              format_func=lambda f: f"{f} / {page.tree[f]}" if f
                              else page.t("explorer.all_images"))
-    stats = cache.channel_stats(page.fingerprint, page.dataset, split, fine)
+    count = len(explore.select(page.dataset.labels(split), fine_class=fine))
+    with st.spinner(page.t("explorer.computing", count=count)):  # the first time: seconds
+        stats = cache.channel_stats(page.fingerprint, page.dataset, split, fine)
     if stats.count == 0:
         st.info(page.t("explorer.gallery.empty"))
         return
@@ -37,18 +39,24 @@ def statistics(page: Explorer) -> None:
         st.plotly_chart(cache.histogram_figure(page.fingerprint, page.dataset, split, fine,
                                                   value_axes, page.channel_titles()),
                         key="explorer_histogram")
+        st.caption(page.t("explorer.stats.spikes"))
     table = stats.table()
     table["channel"] = page.channel_titles()
     st.dataframe(table, hide_index=True, key="explorer_stats_table", column_config={
         "channel": page.t("explorer.stats.channel"),
         "mean": st.column_config.NumberColumn(page.t("explorer.stats.mean"), format="%.2f"),
         "std": st.column_config.NumberColumn(page.t("explorer.stats.std"), format="%.2f"),
-        "mean / 255": st.column_config.NumberColumn(format="%.4f"),
-        "std / 255": st.column_config.NumberColumn(format="%.4f")})
+        "mean / 255": st.column_config.NumberColumn(page.t("explorer.stats.mean_01"),
+                                                    format="%.4f"),
+        "std / 255": st.column_config.NumberColumn(page.t("explorer.stats.std_01"),
+                                                   format="%.4f")})
     mean, std = (", ".join(f"{v:.1f}" for v in values) for values in (stats.mean, stats.std))
     st.markdown(page.t("explorer.stats.normalise"))
     st.code(f"x = (x - np.array([{mean}])) / np.array([{std}])", language="python")
     st.subheader(page.t("explorer.stats.class_means"))
-    st.image(cache.class_mean_tiles(page.fingerprint, page.dataset, split),
-             caption=list(page.dataset.fine_classes), output_format="PNG", width=TILE)
+    with st.spinner(page.t("explorer.computing", count=len(page.dataset.images(split)))):
+        tiles = cache.class_mean_tiles(page.fingerprint, page.dataset, split)
+    st.image(tiles, caption=list(page.dataset.fine_classes), output_format="PNG", width=TILE)
     st.caption(page.t("explorer.stats.class_means.notice"))
+    if page.dataset.synthetic:  # its averages are grey: say why, and what CIFAR's show
+        st.info(page.t("explorer.stats.class_means.synthetic"), icon=":material/science:")
