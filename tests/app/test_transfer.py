@@ -116,13 +116,15 @@ def test_the_matching_bundled_extractor_skips_pretraining(app, checkpoints, extr
     assert "Skip pretraining: use the bundled extractor trained on this dataset (width 4, 3 " \
            "epochs, 70.0%" in texts(app)
     app.button(key="transfer_use_bundled").click().run()
+    assert "Steps 3 to 5 now use the bundled extractor" in texts(app), "it says it took it"
     assert app.radio(key="transfer_source").value == "bundled"
     assert not app.button(key="transfer_compare").disabled
     assert table(app, "Output shape") is not None, "the bundled file's layers"
     app.button(key="transfer_load").click().run()
     assert not app.exception, app.exception
     assert "Loaded from disk: 24 weight tensors" in texts(app)
-    assert "no model of yours to compare it with" in texts(app)
+    assert "Saved again and loaded back" in texts(app) and "max |difference| = 0)" in texts(app)
+    assert "pretrain in step 1" in texts(app)
 
 
 def lambda_bytes(tmp_path) -> bytes:

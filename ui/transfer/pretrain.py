@@ -28,8 +28,12 @@ def bundled_ui(dataset, t) -> None:
                   epochs=meta.get("epochs", "?"),
                   accuracy=100 * float(meta.get("test_accuracy", 0)),
                   date=meta.get("date", "?")), icon=":material/inventory_2:")
-        st.button(t("transfer.bundled.use"), key="transfer_use_bundled",
-                  icon=":material/bolt:", on_click=_use_bundled)
+        if "bundled" in (st.session_state.get(state.WANTED_KEY),
+                         st.session_state.get("transfer_source")):
+            st.success(t("transfer.bundled.in_use"), icon=":material/check_circle:")
+        else:
+            st.button(t("transfer.bundled.use"), key="transfer_use_bundled",
+                      icon=":material/bolt:", on_click=_use_bundled)
         return
     _, other = state.bundled(dataset)
     if other:

@@ -142,7 +142,10 @@ def load_ui(found: dict, reference, dataset, t) -> state.Extractor | None:
 def show_proof(result, chosen, dataset, reference, t) -> None:
     if isinstance(result, transfer_roundtrip.Loaded):
         st.success(t("transfer.proof.loaded", tensors=result.tensors, values=f"{result.values:,}",
-                     shape="×".join(map(str, result.output_shape))), icon=":material/check:")
+                     shape="×".join(map(str, result.output_shape)),
+                     weights=f"{result.max_weight_difference:.3g}",
+                     features=f"{result.max_feature_difference:.3g}", n=PROOF_IMAGES),
+                   icon=":material/check:")
         st.caption(t("transfer.proof.no_reference"))
         return
     if not result.same_architecture:

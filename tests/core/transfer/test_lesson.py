@@ -144,7 +144,10 @@ def test_another_extractor_is_told_apart(saved):
     assert other.same_architecture and other.max_weight_difference > 0
     wide = compare(saved / "model.keras", saved / "wide.keras", images())
     assert not wide.same_architecture and wide.max_weight_difference is None
-    assert describe(saved / "wide.keras", images()).output_shape == (2, 2, 16)
+    alone = describe(saved / "wide.keras", images())
+    assert alone.output_shape == (2, 2, 16)
+    assert alone.max_weight_difference == 0 and alone.max_feature_difference == 0, (
+        "a file saved again and loaded back is the same extractor")
 
 
 @pytest.mark.slow
