@@ -53,12 +53,14 @@ def layer_code(spec: dict, index: int = 0) -> str:
     return f"keras.layers.{compact['type']}({args})"
 
 
-def keras_code(input_shape, layers: list[dict], name: str | None = None) -> str:
+def keras_code(input_shape, layers: list[dict], name: str | None = None,
+               error_comment: str = "Keras raises an error here") -> str:
     """Readable Keras 3 code that builds the same model, with output shapes as comments.
 
     Arguments are only the key ones (filters, kernel_size, units, ...) and those
     that differ from Keras' defaults. For an impossible stack the failing line is
-    marked, and running the code raises Keras' own error there.
+    marked with `error_comment` (in the student's language), and running the code raises
+    Keras' own error there.
     """
     shape = normalize_input_shape(input_shape)
     rows, error = try_summarize(shape, layers)
@@ -66,7 +68,7 @@ def keras_code(input_shape, layers: list[dict], name: str | None = None) -> str:
     for row in rows:
         lines[row.index] += f"  # {row.output_shape}"
     if error is not None and error.layer_index >= 0:
-        lines[error.layer_index] += "  # Keras raises an error here"
+        lines[error.layer_index] += f"  # {error_comment}"
     model_name = "" if name is None else f", name={_literal(name)}"
     return "\n".join([
         "import keras",

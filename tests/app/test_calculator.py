@@ -278,6 +278,8 @@ def test_korean_page(app):
     assert "레이어 12 (MaxPooling2D)에는 최소 2x2 크기의 입력이 필요하지만, 이전 레이어의 출력은 1x1입니다." in errors(app)
     assert "전체 파라미터" in metrics(app)
     assert "레이어 (종류)" in table(app).columns
+    assert any("# Keras가 여기서 오류를 냅니다" in code.value for code in app.code), (
+        "the exported code's comments in Korean too")
 
 
 def test_train_button_takes_the_stack_to_the_training_page(app):

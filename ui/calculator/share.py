@@ -18,7 +18,7 @@ def code(input_shape, layers: list, failing: bool, t) -> None:
     """The Keras code that builds this stack, to copy or download."""
     st.markdown(t("calc.code.intro"))
     try:
-        source = keras_code(input_shape, layers)
+        source = keras_code(input_shape, layers, error_comment=t("calc.code.error_here"))
     except ShapeError:  # an argument or input shape no Keras call can even be written with
         st.info(t("calc.code.unavailable"), icon=":material/code_off:")
         return
