@@ -20,9 +20,12 @@ INPUT_SHAPE = (32, 32, 3)  # CIFAR-100 images: 32x32 pixels, 3 colour channels
 # mirrors set these to a tarball in the same format (e.g. one served from 127.0.0.1).
 CIFAR_URL = os.environ.get("CNNLAB_CIFAR_URL") or None
 CIFAR_MD5 = os.environ.get("CNNLAB_CIFAR_MD5") or None
-# For tests and demos only: cap the images a training job uses (train and test split
-# each), e.g. CNNLAB_TRAIN_MAX_IMAGES=300 for a run of a few seconds. Unset: all images.
+# The class's settings (also st.secrets["training"]["max_images"] / ["max_epochs"]): caps
+# on what one run may use, so a class's runs fit the lesson (README, "For instructors"),
+# e.g. CNNLAB_TRAIN_MAX_IMAGES=1500 and CNNLAB_TRAIN_MAX_EPOCHS=10. The pages show them.
+# Tests use a few hundred images for runs of a few seconds. Unset: all images, 200 epochs.
 TRAIN_MAX_IMAGES = int(os.environ.get("CNNLAB_TRAIN_MAX_IMAGES") or 0) or None
+TRAIN_MAX_EPOCHS = int(os.environ.get("CNNLAB_TRAIN_MAX_EPOCHS") or 0) or None
 # How long a training job keeps running after its browser tab closed (the session is
 # gone). Tests set CNNLAB_ORPHAN_GRACE_S to a few seconds.
 ORPHAN_GRACE_S = float(os.environ.get("CNNLAB_ORPHAN_GRACE_S") or 30.0)

@@ -181,6 +181,21 @@ def ray_address() -> str | None:
     return config.RAY_ADDRESS or (str(_secret("ray", "address") or "") or None)
 
 
+def class_caps() -> tuple[int | None, int | None]:
+    """(max images, max epochs) of one run: the environment's, else the app's secrets'
+    [training] max_images and max_epochs, else none."""
+    from core import config
+
+    def cap(value, fallback):
+        try:
+            return int(value) if value else fallback
+        except (TypeError, ValueError):
+            return fallback
+
+    return (config.TRAIN_MAX_IMAGES or cap(_secret("training", "max_images"), None),
+            config.TRAIN_MAX_EPOCHS or cap(_secret("training", "max_epochs"), None))
+
+
 def instructor_key() -> str | None:
     """CNNLAB_INSTRUCTOR_KEY, else st.secrets["instructor"]["key"], else None."""
     from core import config

@@ -132,18 +132,19 @@ def check_model(model: str, target: str, stack: dict | None = None):
 
 
 def plan(choices: dict, train_size: int, stack: dict | None = None,
-         max_images: int | None = None) -> Plan:
+         max_images: int | None = None, max_epochs: int | None = None) -> Plan:
     """Check the choices (every key of DEFAULTS) and build the job's settings.
 
-    train_size: images in the dataset's training split; max_images caps the training
-    and test images (core.config.TRAIN_MAX_IMAGES, for tests and demos).
+    train_size: images in the dataset's training split; max_images and max_epochs are
+    the class's caps (core.config.TRAIN_MAX_IMAGES, TRAIN_MAX_EPOCHS).
     """
     missing = set(DEFAULTS) - set(choices)
     if missing:
         raise ValueError(f"choices without {sorted(missing)}")  # a page's bug, not a student's
     model, target = choices["model"], choices["target"]
     input_shape, layers, rows = check_model(model, target, stack)
-    epochs = _number(choices, "epochs", True, 1, MAX_EPOCHS, "bad_epochs")
+    epochs = _number(choices, "epochs", True, 1, min(MAX_EPOCHS, max_epochs or MAX_EPOCHS),
+                     "bad_epochs")
     batch_size = _number(choices, "batch_size", True, 1, MAX_BATCH_SIZE, "bad_batch_size")
     learning_rate = _number(choices, "learning_rate", False, 0, MAX_LEARNING_RATE,
                             "bad_learning_rate")

@@ -133,3 +133,20 @@ def test_a_refreshed_tab_gets_its_runs_back_and_a_stranger_does_not(app, monkeyp
     app.run()
     assert "Welcome back" not in texts(app)
     assert isinstance(manager, JobManager)
+
+
+def test_the_class_caps_are_shown_and_held(app, monkeypatch):
+    monkeypatch.setattr(config, "TRAIN_MAX_IMAGES", 1500)
+    monkeypatch.setattr(config, "TRAIN_MAX_EPOCHS", 5)
+    app.switch_page("app_pages/training.py").run()
+    shown = texts(app)
+    assert "at most 1,500 training and 1,500 test images" in shown
+    assert "at most 5 epochs" in shown
+    assert "Epochs must be a whole number from 1 to 5" in shown, "the page's default 20 is over the cap"
+    assert app.button(key="train_start").disabled
+    app.number_input(key="train_epochs").set_value(5).run()
+    assert not app.button(key="train_start").disabled
+    app.switch_page("app_pages/transfer.py").run()
+    assert not app.exception
+    assert app.number_input(key="transfer_pretrain_epochs").value <= 5
+    assert "at most 5 epochs" in texts(app)

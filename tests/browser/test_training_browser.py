@@ -34,7 +34,7 @@ STOPPED = re.compile(r"Stopped in epoch \d+")
 
 def open_training(page, url):
     open_from_sidebar(page, url, "2. Training", "Training: watch a CNN learn", SLOW)
-    expect(page.get_by_text(re.compile(r"Demo mode: a run uses at most \d+"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Class setting: a run uses at most \d+"))).to_be_visible()
 
 
 def png_bytes() -> bytes:

@@ -131,7 +131,7 @@ def in_korean(compared):
 # ---- the behaviours, in the order the lesson goes ----------------------------------------
 def test_the_demo_preset_can_be_shortened(lesson, screenshot_dir):
     expect(lesson.get_by_text("Language / 언어")).to_be_visible()
-    expect(lesson.get_by_text(re.compile(r"Demo mode: a run uses at most \d+"))).to_be_visible()
+    expect(lesson.get_by_text(re.compile(r"Class setting: a run uses at most \d+"))).to_be_visible()
     no_error(lesson)
     shot(lesson, screenshot_dir / "transfer-1-settings.png", full=False)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import config as app_config
+from core import st_cache
 from core.calculator import explain
 from core.training import plan as train_config
 from core.stack.build import keras_code
@@ -64,6 +64,15 @@ def settings_ui(t, stack: dict | None) -> dict:
             "validation_split": validation_split, "seed": seed}
 
 
+def caps_caption(t) -> None:
+    """The class's caps on a run, when the instructor set any."""
+    max_images, max_epochs = st_cache.class_caps()
+    if max_images:
+        st.caption(t("train.capped", n=max_images))
+    if max_epochs:
+        st.caption(t("train.capped_epochs", n=max_epochs))
+
+
 def config_error_message(err: ConfigError, t) -> str:
     """A translated sentence for a ConfigError; for an impossible stack, the
     calculator's sentence for the shape engine's error (core.calculator.explain)."""
@@ -79,8 +88,10 @@ def plan_ui(choices: dict, train_size: int, stack: dict | None, t):
 
     Returns the core.training.plan.Plan, or None when the settings are rejected.
     """
+    caps_caption(t)  # before any error: it may be why the settings are refused
     try:
-        plan = train_config.plan(choices, train_size, stack, app_config.TRAIN_MAX_IMAGES)
+        max_images, max_epochs = st_cache.class_caps()
+        plan = train_config.plan(choices, train_size, stack, max_images, max_epochs)
     except ConfigError as err:
         st.error(config_error_message(err, t), icon=":material/block:")
         if choices["model"] == "stride_pool" and err.shape_error is not None:
@@ -96,8 +107,6 @@ def plan_ui(choices: dict, train_size: int, stack: dict | None, t):
                    help=t("train.estimate.help"))
     cols[3].metric(t("train.estimate_total"),
                    duration(plan.seconds_per_epoch * plan.settings.epochs))
-    if app_config.TRAIN_MAX_IMAGES:
-        st.caption(t("train.capped", n=app_config.TRAIN_MAX_IMAGES))
     with st.expander(t("train.show_code"), icon=":material/code:"):
         st.code(keras_code(plan.settings.input_shape, list(plan.settings.layers)),
                 language="python")

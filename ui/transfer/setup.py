@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import config as app_config
 from core import st_cache
 from core.stack import presets
 from core.transfer import lesson
 from core.training.progress import clock
+from ui.training.setup import caps_caption
 
 DEFAULT_KEYS = ("pretrain_epochs", "epochs", "batch_size", "seed", "head_epochs",
                 "finetune_learning_rate")
@@ -33,15 +33,19 @@ def settings_ui(t, train_images: int) -> lesson.Settings:
                       horizontal=True, help=t("transfer.width.help"),
                       format_func=lambda p: t(f"transfer.width.{p}", n=lesson.WIDTHS[p]))
     cols = st.columns(6)
-    pretrain_epochs = cols[0].number_input(t("transfer.pretrain_epochs"), 1, 200, step=1,
+    max_images, max_epochs = st_cache.class_caps()
+    most = max_epochs or 200  # the class's cap, or what a demo can ever finish
+    for key in ("transfer_pretrain_epochs", "transfer_epochs", "transfer_head_epochs"):
+        st.session_state[key] = min(st.session_state[key], most)
+    pretrain_epochs = cols[0].number_input(t("transfer.pretrain_epochs"), 1, most, step=1,
                                            key="transfer_pretrain_epochs")
-    epochs = cols[1].number_input(t("transfer.epochs"), 1, 200, step=1, key="transfer_epochs",
+    epochs = cols[1].number_input(t("transfer.epochs"), 1, most, step=1, key="transfer_epochs",
                                   help=t("transfer.epochs.help"))
     batch_size = cols[2].number_input(t("train.batch_size"), 1, 2048, step=10,
                                       key="transfer_batch_size", help=t("train.help.batch"))
     seed = cols[3].number_input(t("train.seed"), 0, 2**31 - 1, step=1, key="transfer_seed",
                                 help=t("transfer.seed.help"))
-    head_epochs = cols[4].number_input(t("transfer.head_epochs"), 1, 200, step=1,
+    head_epochs = cols[4].number_input(t("transfer.head_epochs"), 1, most, step=1,
                                        key="transfer_head_epochs",
                                        help=t("transfer.head_epochs.help"))
     finetune_lr = cols[5].number_input(t("transfer.finetune_lr"), 1e-6, 1e-2, step=1e-5,
@@ -51,7 +55,7 @@ def settings_ui(t, train_images: int) -> lesson.Settings:
                                epochs=int(epochs), batch_size=int(batch_size), seed=int(seed),
                                head_epochs=int(head_epochs),
                                finetune_learning_rate=float(finetune_lr),
-                               max_images=app_config.TRAIN_MAX_IMAGES)
+                               max_images=max_images)
     if settings.head_epochs >= settings.epochs:
         st.warning(t("transfer.head_epochs.too_many", head=settings.head_epochs,
                      epochs=settings.epochs), icon=":material/warning:")
@@ -63,6 +67,5 @@ def settings_ui(t, train_images: int) -> lesson.Settings:
     st.caption(t("transfer.estimate", pretrain=clock(expected["pretrain"]),
                  arms=clock(sum(expected[a] for a in lesson.ARMS)),
                  total=clock(sum(expected.values()))))
-    if settings.max_images:
-        st.caption(t("train.capped", n=settings.max_images))
+    caps_caption(t)
     return settings
