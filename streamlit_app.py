@@ -11,6 +11,13 @@ limit_malloc_arenas()  # the first run in this server process applies it (core/t
 LANG_CHOSEN = "lang_chosen"  # session_state: the language, kept across page switches
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
+# A projector at 1024x768: the sidebar takes less of the width, and so do the margins.
+st.html("""<style>@media (max-width: 1100px) {
+  section[data-testid="stSidebar"] {width: 200px !important; min-width: 200px !important;}
+  [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;
+                                        padding-top: 3rem;}
+  h1 {font-size: 2.1rem !important;}
+}</style>""")
 
 # A shared link may carry ?lang=ko; after that the sidebar switch decides. The switch's own
 # value does not survive st.switch_page (the calculator's "Train this model"), so the

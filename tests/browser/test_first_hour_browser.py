@@ -67,3 +67,26 @@ def test_choosing_a_model_loads_it_and_says_which_is_in_the_table(page, app_url,
     expect(widget(page, "calc_load")).to_have_count(0)
     no_error(page)
     shot(page, screenshot_dir / "first-hour-calculator-menu-ko.png", full=False)
+
+
+PAGES = (("home", ""), ("data", "data"), ("calculator", "calculator"),
+         ("training", "training"), ("transfer", "transfer"))
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (1024, 768)])
+@pytest.mark.parametrize("name, path", PAGES)
+def test_every_page_in_korean_on_a_laptop_and_a_projector(browser, app_url, screenshot_dir,
+                                                          name, path, width, height):
+    """What a projector at 1024x768 shows: the page, not the sidebar, gets the width."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/{path}?lang=ko")
+        expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=SLOW)
+        settle(page)
+        no_error(page)
+        content = page.get_by_test_id("stMainBlockContainer").bounding_box()
+        assert content["width"] >= 0.7 * width, "the lesson gets most of the screen"
+        shot(page, screenshot_dir / f"first-hour-{name}-ko-{width}x{height}.png", full=False)
+    finally:
+        context.close()

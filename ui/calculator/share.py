@@ -24,7 +24,8 @@ def code(input_shape, layers: list, failing: bool, t) -> None:
         return
     if failing:
         st.caption(t("calc.code.failing"))
-    st.code(source, language="python")
+    with st.expander(t("calc.code.show", lines=source.count("\n")), icon=":material/code:"):
+        st.code(source, language="python")  # folded: a projector shows the page, not all code
     st.download_button(t("calc.code.download"), source, file_name="cnn_lab_model.py",
                        mime="text/x-python", key="calc_download",
                        icon=":material/download:", on_click="ignore")
