@@ -26,7 +26,7 @@ def _look_closer(split: str) -> None:
 def gallery(page: Explorer) -> None:
     st.header(page.t("explorer.gallery"))
     st.markdown(page.t("explorer.gallery.why"))
-    cols = st.columns([1.2, 2, 2, 1, 1.8], vertical_alignment="bottom")
+    cols = st.columns([1.6, 2, 2, 1, 1.4], vertical_alignment="bottom")  # fits "학습 | 테스트"
     with cols[0]:
         split = split_control(page, "explorer_gallery_split")
     supers = (ALL,) + page.dataset.super_classes

@@ -40,8 +40,11 @@ def contents_ui(extractor: state.Extractor, t, key: str) -> None:
                         for name, size in lesson.archive_listing(data))
     st.caption(t("transfer.file.members", members=members, version=info.keras_version))
     frame = pd.DataFrame(summary(INPUT_SHAPE, info.layers).records)[list(TABLE_COLUMNS)]
+    counts = {c: st.column_config.NumberColumn(t(f"calc.col.{c}"), format="localized")
+              for c in ("params", "trainable", "non_trainable")}  # 2,320 as the calculator
     st.dataframe(frame.rename(columns={c: t(f"calc.col.{c}") for c in TABLE_COLUMNS}),
-                 hide_index=True, key=f"{key}_table", height=38 + 35 * len(frame))
+                 hide_index=True, key=f"{key}_table", height=38 + 35 * len(frame),
+                 column_config={t(f"calc.col.{c}"): counts[c] for c in counts})
 
 
 def save_ui(pretrained: state.Extractor | None, t) -> None:
