@@ -53,6 +53,7 @@ jobs.engine_line(t)
 # ---- 2. Train ----------------------------------------------------------------------------
 st.header(t("train.live"))
 st.markdown(t("train.live.why"))
+jobs.left_notice(t)
 if latest is None:
     st.caption(t("train.no_runs"))
 else:

@@ -47,9 +47,22 @@ def notice(job: Job, t) -> None:
         st.success(t("job.from_library"), icon=":material/library_books:")
 
 
+LEFT = "job_left"  # session_state: classmates still watching the shared run this tab left
+
+
 def stop(job: Job) -> None:
     """This session's Stop: it leaves the run, which goes on for classmates who watch it."""
+    others = job.snapshot().watchers - 1
     st_cache.job_manager().leave(job, st_cache.session_id())
+    if others > 0:
+        st.session_state[LEFT] = others
+
+
+def left_notice(t) -> None:
+    """Once, after this tab's Stop left a shared run that goes on for others."""
+    others = st.session_state.pop(LEFT, 0)
+    if others:
+        st.info(t("job.left", others=others), icon=":material/logout:")
 
 
 def about(snapshot: Snapshot, t) -> str | None:
