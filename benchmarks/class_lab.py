@@ -5,7 +5,8 @@ Run by hand (several minutes per setting):
     python -m benchmarks.class_lab [--sessions 40] [--own 12] [--images 1500] [--slots 1]
                                    [--seeded] [--window 60]
 
-Starts `streamlit run` on 127.0.0.1 on the synthetic dataset, as one Community Cloud
+Starts `streamlit run` on 127.0.0.1 on the synthetic dataset (with `--ray`, training on
+a local Ray head with 2 CPUs, one per job), as one Community Cloud
 container would, with its own empty run library. `--sessions` students connect over
 Streamlit's websocket protocol (benchmarks/st_client.py) and open the training page; each
 presses Start at a random moment within `--window` seconds. `--sessions - --own` of them
@@ -33,6 +34,8 @@ import asyncio
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -165,6 +168,9 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=1)
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--seeded", action="store_true")
+    parser.add_argument("--ray", action="store_true",
+                        help="train on a local Ray head with 2 CPUs, one per job: two jobs "
+                             "at once in two actor processes")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="class-lab-"))
     (folder / "data").mkdir()
@@ -174,6 +180,10 @@ def main() -> None:
     port = free_port()
     env = {"CNNLAB_TRAIN_MAX_IMAGES": str(args.images), "CNNLAB_MAX_JOBS": str(args.slots),
            "CNNLAB_LIBRARY_DIR": str(library), "CNNLAB_ORPHAN_GRACE_S": "600"}
+    if args.ray:
+        env.update(CNNLAB_RAY_ADDRESS=start_ray(folder), CNNLAB_RAY_CPUS="1",
+                   CNNLAB_RAY_SLOTS="2")
+        args.slots = 2
     server = start_server(folder / "data", port, env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -185,12 +195,27 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.ray:
+            subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120)
     starts = [r["start"] for r in results.values() if "start" in r]
     ends = [r["done"] for r in results.values() if "done" in r]
     makespan = max(ends) - min(starts) if ends else float("nan")
     training = training_seconds(library, min(starts) if starts else 0.0)
     report(results, args, makespan, cpu.seconds, training)
     print(f"(load average now {os.getloadavg()[0]:.1f})")
+
+
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+def start_ray(folder: Path) -> str:
+    """A local Ray head with 2 CPUs; its address."""
+    port = free_port()
+    subprocess.run([RAY, "start", "--head", f"--port={port}", "--num-cpus=2",
+                    "--include-dashboard=false", "--disable-usage-stats",
+                    f"--temp-dir={folder / 'ray'}"], check=True, capture_output=True,
+                   timeout=180)
+    return f"127.0.0.1:{port}"
 
 
 def training_seconds(library: Path, since: float) -> float:
