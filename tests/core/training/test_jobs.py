@@ -37,6 +37,9 @@ def data_path(tmp_path_factory):
     return str(path)
 
 
+LONG = 5000  # epochs no test waits for: a run that is still going when the test acts on it
+
+
 def make_config(data_path, **changes) -> JobConfig:
     """The tiny CNN on `data_path`'s three classes; `changes` override RunSettings fields."""
     settings = dict(model="calculator", target="super", input_shape=(32, 32, 3),
@@ -119,14 +122,14 @@ def test_a_reused_worker_trains_exactly_like_a_fresh_one(tmp_path, data_path):
 
 
 def test_stop_ends_within_one_batch_and_keeps_the_model(manager, data_path):
-    job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
+    job = manager.submit("a", make_config(data_path, epochs=LONG, batch_size=16)).job
     wait(lambda: len(job.batches) >= 3)
     manager.stop(job)
     at_stop = len(job.batches)
     wait(lambda: not job.active)
     assert job.state == JobState.STOPPED and job.result.stopped is True
     assert len(job.batches) <= at_stop + 1, "Stop takes effect after the current batch"
-    assert len(job.epochs) < 50
+    assert len(job.epochs) < LONG
     assert (job.out_dir / "model.keras").is_file(), "the model so far stays usable"
 
 
@@ -163,7 +166,7 @@ def test_orphaned_job_is_stopped(tmp_path, data_path):
     manager = JobManager(max_running=1, warm=False, root=tmp_path,
                          session_alive=lambda s: alive[s], orphan_grace=0.5)
     try:
-        job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
+        job = manager.submit("a", make_config(data_path, epochs=LONG, batch_size=16)).job
         wait(lambda: len(job.batches) >= 2)
         alive["a"] = False  # the tab was closed
         wait(lambda: not job.active, timeout=60)
@@ -181,7 +184,7 @@ def test_a_crashing_worker_is_reported(manager, tmp_path):
 
 
 def test_a_killed_worker_is_reported(manager, data_path):
-    job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
+    job = manager.submit("a", make_config(data_path, epochs=LONG, batch_size=16)).job
     wait(lambda: len(job.batches) >= 2)
     job.worker.kill()
     wait(lambda: not job.active)
@@ -283,8 +286,8 @@ def test_identical_starts_share_one_run_and_its_worker(manager, data_path):
 
 
 def test_one_watcher_leaving_does_not_stop_the_others_run(manager, data_path):
-    job = manager.submit("alice", make_config(data_path, epochs=50, batch_size=16)).job
-    manager.submit("bob", make_config(data_path, epochs=50, batch_size=16))
+    job = manager.submit("alice", make_config(data_path, epochs=LONG, batch_size=16)).job
+    manager.submit("bob", make_config(data_path, epochs=LONG, batch_size=16))
     wait(lambda: len(job.batches) >= 2)
     manager.leave(job, "alice")  # her Stop
     assert job.state == JobState.RUNNING and manager.jobs_of("alice") == []
@@ -300,8 +303,8 @@ def test_a_run_stops_when_every_watchers_tab_has_closed(tmp_path, data_path):
     manager = JobManager(max_running=1, warm=False, root=tmp_path,
                          session_alive=lambda s: alive[s], orphan_grace=0.5)
     try:
-        job = manager.submit("a", make_config(data_path, epochs=50, batch_size=16)).job
-        manager.submit("b", make_config(data_path, epochs=50, batch_size=16))
+        job = manager.submit("a", make_config(data_path, epochs=LONG, batch_size=16)).job
+        manager.submit("b", make_config(data_path, epochs=LONG, batch_size=16))
         wait(lambda: len(job.batches) >= 2)
         alive["a"] = False
         time.sleep(REAP_EVERY_S * 2 + 0.5)

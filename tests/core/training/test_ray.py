@@ -17,7 +17,7 @@ from core.config import ROOT
 from core.training.contract import JobState
 from core.training.manager import JobManager
 from tests.browser.conftest import free_port
-from tests.core.training.test_jobs import make_config, wait
+from tests.core.training.test_jobs import LONG, make_config, wait
 
 pytestmark = pytest.mark.slow
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -104,7 +104,7 @@ def test_a_job_runs_end_to_end_on_ray_and_its_results_come_back(cluster, data_pa
 
 
 def test_stop_on_ray_lands_within_a_batch(on_ray, data_path):
-    job = on_ray.submit("a", make_config(data_path, epochs=50, batch_size=16, seed=7)).job
+    job = on_ray.submit("a", make_config(data_path, epochs=LONG, batch_size=16, seed=7)).job
     wait(lambda: len(job.batches) >= 3, timeout=300)
     on_ray.stop(job)
     at_stop = job.batches[-1].epoch * 17 + job.batches[-1].step
@@ -112,13 +112,13 @@ def test_stop_on_ray_lands_within_a_batch(on_ray, data_path):
     assert job.state == JobState.STOPPED and job.result.stopped
     last = job.batches[-1]
     assert last.epoch * 17 + last.step <= at_stop + 8, "it ended soon after the Stop"
-    assert len(job.epochs) < 50 and (job.out_dir / "model.keras").is_file()
+    assert len(job.epochs) < LONG and (job.out_dir / "model.keras").is_file()
 
 
 def test_a_killed_ray_worker_fails_its_job_and_the_next_one_runs(on_ray, data_path):
     import ray
 
-    job = on_ray.submit("a", make_config(data_path, epochs=50, batch_size=16, seed=8)).job
+    job = on_ray.submit("a", make_config(data_path, epochs=LONG, batch_size=16, seed=8)).job
     wait(lambda: len(job.batches) >= 2, timeout=300)
     ray.kill(job.worker.actor, no_restart=True)  # the cluster lost the actor's process
     wait(lambda: not job.active, timeout=120)
