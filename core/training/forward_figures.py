@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.data.explore import upscale
 from core.training.figures import MARGIN, TRAIN_COLOUR, VAL_COLOUR, mosaic
 
 PREVIEW_MAPS = 8  # feature maps shown per layer in the overview
@@ -36,10 +37,6 @@ def colour(values: np.ndarray, limit: float) -> np.ndarray:
     return rgb.round().astype(np.uint8)
 
 
-def _upscale(rgb: np.ndarray, factor: int) -> np.ndarray:
-    return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
-
-
 def preview(values: np.ndarray, height: int = 64) -> np.ndarray:
     """A layer's output as a uint8 RGB picture about `height` pixels high.
 
@@ -55,7 +52,7 @@ def preview(values: np.ndarray, height: int = 64) -> np.ndarray:
         padded[:values.size] = values
         grid = padded.reshape(-1, width)
     factor = max(1, height // grid.shape[0])
-    return _upscale(colour(grid, limit), factor)
+    return upscale(colour(grid, limit), factor)
 
 
 def vector_figure(values: np.ndarray, texts: dict) -> go.Figure:
