@@ -4,7 +4,7 @@ output, and Plotly charts of the vectors at the end of the network.
 `preview(values)` turns a layer's output into an RGB picture: the first few feature maps
 side by side, or a vector as rows of cells, on one colour scale per layer (blue for
 negative, white for 0, red for positive, as the calculator's feature maps), so maps of
-one layer compare with each other. `vector_figure` and `class_figure` draw a vector and
+one layer compare with each other (the strongest 1% at full colour). `vector_figure` and `class_figure` draw a vector and
 the values before the softmax beside the probabilities, with titled axes. They draw; the
 numbers come from the pass.
 """
@@ -22,10 +22,18 @@ VECTOR_ROW = 64  # a vector's cells per row in its preview
 NEGATIVE, POSITIVE = np.array([37, 99, 235]), np.array([220, 38, 38])  # blue, red
 
 
+SATURATE = 99  # percentile of |value| drawn at full colour: a few extreme values would
+#               leave every other cell near white
+
+
 def scale_of(values: np.ndarray) -> float:
-    """The layer's colour scale: its largest absolute value (1 for an all-zero output)."""
-    largest = float(np.abs(values).max()) if values.size else 0.0
-    return largest if largest > 0 else 1.0
+    """The layer's colour scale: the 99th percentile of its absolute values, or its largest
+    when that is 0 (1 for an all-zero output)."""
+    magnitude = np.abs(values[np.isfinite(values)]) if values.size else np.zeros(1)
+    for limit in (np.percentile(magnitude, SATURATE), magnitude.max()):
+        if limit > 0:
+            return float(limit)
+    return 1.0
 
 
 def colour(values: np.ndarray, limit: float) -> np.ndarray:

@@ -18,6 +18,7 @@ from core.stack.presets import single_conv
 from core.stack.spec import PADDINGS, compact_layer
 from core.st_cache import active_dataset
 from ui.calculator import one_value_figures as figures
+from ui.language import relabel_after_switch
 
 KERNEL_SIZE = single_conv()[0]["kernel_size"]  # the notebook's 3x3
 FILTERS = single_conv()[0]["filters"]  # 2
@@ -90,6 +91,7 @@ def _pool(result: ov.OneValue, t, axes: dict) -> None:
 @st.fragment
 def one_value_view(t) -> None:
     """The controls, where the window sits, the computation, ReLU and pooling, then sharing."""
+    relabel_after_switch("calc_one", ("calc_one_filter",))  # "filter 1" is translated
     dataset = active_dataset()
     conv = single_conv()[0]
     image_shape = dataset.x_train.shape[1:]

@@ -19,10 +19,13 @@ from core.training import figures as train_figures
 from core.training import forward_figures as pictures
 from core.training import look_inside as inspect_model
 from core.training.forward import Pass, forward
+from ui.language import relabel_after_switch
 from ui.training import forward_models
 from ui.training.look_inside import BIG
 from ui.training.runs import outputs
 
+# Choice widgets whose option labels are translated (see ui.language).
+TRANSLATED_CHOICES = ("train_forward_model", "train_forward_source", "train_forward_wrong")
 MAX_WRONG = 50  # misclassified test images offered, most confidently wrong first
 LARGE_MAPS = 64  # feature maps in the large view of one layer
 
@@ -153,6 +156,7 @@ def _answer(result: Pass, names, t) -> None:
 def forward_ui(dataset, t) -> None:
     """The section: the switch, the model and the image, then the pass, layer by layer."""
     st.markdown(t("inside.forward.why"))
+    relabel_after_switch("train_forward", TRANSLATED_CHOICES)
     choices = forward_models.choices(dataset, t)
     if not choices:
         st.caption(t("inside.forward.none"))
