@@ -48,6 +48,16 @@ def filters_event(model, image: np.ndarray, epoch: int,
                         maps=_rounded(maps))
 
 
+def weight_change(first: FiltersEvent, latest: FiltersEvent) -> float | None:
+    """How far the filters sent have moved since the start: ||W - W0|| / ||W0|| over the
+    kernels of both events (None if they do not compare, or W0 is all zeros)."""
+    if first.kernel_shape != latest.kernel_shape:
+        return None
+    start, now = np.asarray(first.kernels), np.asarray(latest.kernels)
+    size = float(np.linalg.norm(start))
+    return float(np.linalg.norm(now - start)) / size if size > 0 else None
+
+
 def callbacks(keras, emit, model, x_test) -> list:
     """[the callback] that emits a FiltersEvent when fit begins and after each epoch; []
     when the model has no Conv2D, there is no test image, or it is switched off

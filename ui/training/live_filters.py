@@ -15,6 +15,7 @@ from core.data.explore import upscale
 from core.training.contract import FiltersEvent, Snapshot
 from core.training.figures import mosaic
 from core.training.forward_figures import colour, scale_of
+from core.training.live_filters import weight_change
 
 FILTER_PIXELS = 8  # a 3x3 kernel drawn 24x24
 FILTER_COLUMNS = 16
@@ -46,12 +47,15 @@ def _pictures(job_id: int, epoch: int, which: str, _event: FiltersEvent):
     return filters, upscale(picture, factor), float(maps.min()), float(maps.max())
 
 
-def _column(column, title: str, event: FiltersEvent, snapshot: Snapshot, which: str, t) -> None:
+def _column(column, title: str, event: FiltersEvent, snapshot: Snapshot, which: str, t,
+            change: float | None = None) -> None:
     filters, maps, low, high = _pictures(snapshot.id, event.epoch, which, event)
     column.markdown(f"**{title}**")
-    column.image(filters, output_format="PNG", caption=t(
-        "inside.live.filters", shown=event.kernel_shape[-1], total=event.filters,
-        layer=event.layer))
+    caption = t("inside.live.filters", shown=event.kernel_shape[-1], total=event.filters,
+                layer=event.layer)
+    if change is not None:
+        caption += " · " + t("inside.live.change", change=f"{100 * change:.1f}")
+    column.image(filters, output_format="PNG", caption=caption)
     column.image(maps, output_format="PNG", caption=t(
         "inside.live.maps", shown=event.map_shape[-1], index=event.image_index,
         low=f"{low:.3g}", high=f"{high:.3g}"))
@@ -75,6 +79,7 @@ def show(snapshot: Snapshot, t) -> None:
                    output_format="PNG", caption=t("inside.live.image", index=latest.image_index))
     _column(before, t("inside.live.before"), first, snapshot, "first", t)
     if latest.epoch > 0:
-        _column(after, t("inside.live.after", epoch=latest.epoch), latest, snapshot, "latest", t)
+        _column(after, t("inside.live.after", epoch=latest.epoch), latest, snapshot, "latest", t,
+                weight_change(first, latest))
     else:
         after.caption(t("inside.live.first_epoch"))

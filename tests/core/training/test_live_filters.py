@@ -93,6 +93,17 @@ def test_no_conv_no_event_and_it_can_be_switched_off(monkeypatch):
     assert live_filters.callbacks(keras, print, model, image()[None]) == []
 
 
+def test_how_far_the_filters_moved():
+    def event(kernels, shape=(1, 1, 1, 2)):
+        return FiltersEvent(epoch=0, layer="conv2d", filters=2, image_index=0,
+                            kernel_shape=shape, kernels=kernels, map_shape=(1, 1, 1), maps=(0.0,))
+
+    assert live_filters.weight_change(event((3.0, 4.0)), event((3.0, 4.0))) == 0
+    assert live_filters.weight_change(event((3.0, 4.0)), event((6.0, 8.0))) == 1.0
+    assert live_filters.weight_change(event((0.0, 0.0)), event((1.0, 1.0))) is None
+    assert live_filters.weight_change(event((1.0, 1.0)), event((1.0,), (1, 1, 1, 1))) is None
+
+
 def test_the_job_keeps_the_first_and_the_latest():
     from core.training.job import Job
     from tests.core.training.test_contract import config
