@@ -10,6 +10,7 @@ from PIL import Image
 
 from core import config, st_cache
 from core.training.library import RunLibrary
+from tests.app.test_transfer import checkpoints, tiny  # noqa: F401  (fixtures)
 
 PAGE = "app_pages/training.py"
 
@@ -56,7 +57,7 @@ def test_the_bundled_extractor_needs_no_run(page):
     assert rows[0].startswith("**1. conv2d** · `Conv2D`") and "output 32×32×16" in rows[0]
     assert "calculator: `(None, 2, 2, 16)` ✓" in rows[-1]
     assert "no classifier" in texts(page)
-    assert "wrong" not in page.radio(key="train_forward_source").options, "no test outputs"
+    assert "One the model got wrong" not in page.radio(key="train_forward_source").options, "no test outputs"
     page.selectbox(key="train_forward_layer").set_value(15).run()
     assert {c.proto.id.rsplit("-", 1)[-1] for c in page.get("plotly_chart")} == {
         "train_forward_large"}
@@ -121,3 +122,21 @@ def test_korean(page):
     assert rows and all("계산기: `" in row and "✓" in row for row in rows)
     assert "분류기가 없습니다" in texts(page)
     assert page.header[-1].value == "이미지 하나가 네트워크 전체를 지나가는 과정"
+
+
+@pytest.mark.slow
+def test_the_transfer_lessons_model_can_be_sent_an_image(tiny):
+    """A tiny pretraining on the transfer page, then its model on the training page's view."""
+    from tests.app.conftest import follow
+    from tests.app.test_transfer import TINY_WIDTH
+
+    tiny.button(key="transfer_pretrain").click().run()
+    follow(tiny, timeout=300, done=lambda a: "Finished. Test accuracy" in texts(a))
+    tiny.switch_page(PAGE).run()
+    switch_on(tiny)
+    assert tiny.selectbox(key="train_forward_model").options == [
+        "Transfer lesson: pretraining on the superclasses"], "no bundled file in this test"
+    rows = layer_rows(tiny)
+    assert len(rows) == 18 and all("✓" in row for row in rows)
+    assert f"output 2×2×{TINY_WIDTH}" in rows[15] and "calculator: `(None, 3)` ✓" in rows[-1]
+    assert "One the model got wrong" in tiny.radio(key="train_forward_source").options
