@@ -3,10 +3,10 @@ output, and Plotly charts of the vectors at the end of the network.
 
 `preview(values)` turns a layer's output into an RGB picture: the first few feature maps
 side by side, or a vector as rows of cells, on one colour scale per layer (blue for
-negative, white for 0, red for positive, as the calculator's feature maps), so maps of
-one layer compare with each other (the strongest 1% at full colour). `vector_figure` and `class_figure` draw a vector and
-the values before the softmax beside the probabilities, with titled axes. They draw; the
-numbers come from the pass.
+negative, white for 0, red for positive, as the calculator's feature maps; the strongest
+1% at full colour), so the maps of one layer compare with each other. `vector_figure`
+and `class_figure` draw a vector, and the values before the softmax beside the
+probabilities, with titled axes. They draw; the numbers come from the pass.
 """
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def colour(values: np.ndarray, limit: float) -> np.ndarray:
     NaN (gaps) stays white."""
     share = np.clip(np.nan_to_num(values / limit), -1, 1)[..., None]
     white = np.full(3, 255.0)
-    rgb = np.where(share < 0, white + (NEGATIVE - white) * -share, white + (POSITIVE - white) * share)
+    rgb = np.where(share < 0, white + (NEGATIVE - white) * -share,
+                   white + (POSITIVE - white) * share)
     return rgb.round().astype(np.uint8)
 
 

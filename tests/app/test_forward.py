@@ -57,7 +57,8 @@ def test_the_bundled_extractor_needs_no_run(page):
     assert rows[0].startswith("**1. conv2d** · `Conv2D`") and "output 32×32×16" in rows[0]
     assert "calculator: `(None, 2, 2, 16)` ✓" in rows[-1]
     assert "no classifier" in texts(page)
-    assert "One the model got wrong" not in page.radio(key="train_forward_source").options, "no test outputs"
+    sources = page.radio(key="train_forward_source").options
+    assert "One the model got wrong" not in sources, "an extractor file has no test outputs"
     page.selectbox(key="train_forward_layer").set_value(15).run()
     assert {c.proto.id.rsplit("-", 1)[-1] for c in page.get("plotly_chart")} == {
         "train_forward_large"}
