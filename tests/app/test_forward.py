@@ -141,3 +141,11 @@ def test_the_transfer_lessons_model_can_be_sent_an_image(tiny):
     assert len(rows) == 18 and all("✓" in row for row in rows)
     assert f"output 2×2×{TINY_WIDTH}" in rows[15] and "calculator: `(None, 3)` ✓" in rows[-1]
     assert "One the model got wrong" in tiny.radio(key="train_forward_source").options
+
+
+def test_the_transfer_page_points_to_the_forward_pass(app):
+    app.switch_page("app_pages/transfer.py").run()
+    assert not app.exception
+    links = [link for link in app.get("page_link")
+             if "layer by layer" in link.proto.label]
+    assert len(links) == 1 and links[0].proto.page.endswith("training")
