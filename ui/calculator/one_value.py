@@ -31,6 +31,8 @@ def _shape(shape) -> str:
 def _number(value: float, digits: int = 2) -> str:
     """A value as the page writes it; negatives in brackets inside a sum."""
     text = f"{value:.{digits}f}"
+    if text.lstrip("-0.") == "":
+        return f"{0:.{digits}f}"  # never "(-0.00)"
     return f"({text})" if value < 0 else text
 
 
@@ -44,6 +46,7 @@ def _controls(dataset, t) -> tuple:
     """(image index, seed, strides, padding, filter, row, col) from the view's fields."""
     cols = st.columns(4)
     last = len(dataset.x_train) - 1
+    _clamp("calc_one_index", last)  # a smaller uploaded dataset
     index = cols[0].number_input(t("inside.one.image", last=last), 0, last, value=6,
                                  key="calc_one_index")
     seed = cols[1].number_input(t("inside.one.seed"), 0, 9999, value=0, key="calc_one_seed",
