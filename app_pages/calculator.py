@@ -7,6 +7,7 @@ import streamlit as st
 from core.calculator.summary import summary as summarize_stack
 from core.st_cache import translator
 from ui.calculator import editor as calc_editor
+from ui.calculator import one_value as calc_one_value
 from ui.calculator import share as calc_share
 from ui.calculator import state as calc_state
 from ui.calculator import table as calc_table
@@ -46,14 +47,18 @@ with formula_side:  # the selected layer's arithmetic, beside its fields
 # --- 2. See the convolution --------------------------------------------------------
 st.header(t("calc.see.title"))
 # Lazy tabs: only the open one runs, so editing the stack does not redraw both figures.
-slide_tab, image_tab = st.tabs([t("calc.anim.tab"), t("calc.fm.tab")], key="calc_view",
-                               on_change="rerun")
+slide_tab, image_tab, one_tab = st.tabs([t("calc.anim.tab"), t("calc.fm.tab"),
+                                         t("inside.one.tab")], key="calc_view",
+                                        on_change="rerun")
 if slide_tab.open:
     with slide_tab:
         calc_views.animation(t)
 if image_tab.open:
     with image_tab:
         calc_views.feature_maps(t)
+if one_tab.open:  # the notebook's first layer, one output value at a time
+    with one_tab:
+        calc_one_value.one_value_view(t)
 
 # --- 3. Take it with you -----------------------------------------------------------
 st.header(t("calc.share.title"))

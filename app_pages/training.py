@@ -10,6 +10,7 @@ import streamlit as st
 from core import st_cache
 from ui import jobs, lost_runs
 from ui.training import compare, live, look_inside, results, runs, setup
+from ui.training import forward as train_forward
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()
@@ -77,3 +78,7 @@ if finished:
     results.evaluation_ui(chosen, dataset, same_data, t)
     st.header(t("train.inspect"))
     look_inside.inspect_ui(chosen, dataset, same_data, t)
+
+# ---- One image through the whole network (this page's runs, the transfer lesson's, bundled)
+st.header(t("inside.forward.title"))
+train_forward.forward_ui(dataset, t)

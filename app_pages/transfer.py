@@ -15,6 +15,7 @@ from ui.transfer import pretrain as transfer_pretrain
 from ui.transfer import saved as transfer_saved
 from ui.transfer import setup as transfer_setup
 from ui.transfer import state
+from ui.steps import TRAINING_PAGE
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()
@@ -62,3 +63,5 @@ transfer_arms.head_ui(chosen, len(dataset.fine_classes), settings, t)
 # ---- 5. Compare: scratch, frozen, fine-tuned -----------------------------------------------
 st.header(t("transfer.step5"))
 transfer_arms.compare_ui(chosen, dataset, settings, lesson_jobs, t)
+# These models can also be sent one image, layer by layer, on the training page.
+st.page_link(TRAINING_PAGE, label=t("inside.forward.from_transfer"), icon=":material/layers:")

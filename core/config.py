@@ -36,6 +36,10 @@ LIBRARY_DIR = Path(os.environ.get("CNNLAB_LIBRARY_DIR") or
                    Path(tempfile.gettempdir()) / "cnnlab-library")
 LIBRARY_MB = int(os.environ.get("CNNLAB_LIBRARY_MB") or 500)
 SHIPPED_RUNS = ROOT / "assets" / "runs"
+# The training page's live view of the first layer's filters (core/training/live_filters.py):
+# the worker sends them when fit begins and after each epoch. CNNLAB_LIVE_FILTERS=0 turns
+# it off (benchmarks/live_filters.py compares a run with and without it).
+LIVE_FILTERS = os.environ.get("CNNLAB_LIVE_FILTERS", "1") != "0"
 # The instructor's key (also st.secrets["instructor"]["key"]): with one set, a password
 # field in the sidebar unlocks the instructor's lane (runs go first) and the server-wide
 # actions (the CIFAR-100 download, seeding the run library). Unset: everyone may do both.

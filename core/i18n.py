@@ -26,6 +26,7 @@ FILES = {  # file -> the key prefixes it holds
     "calculator": ("calc",),
     "training": ("train",),
     "transfer": ("transfer",),
+    "inside": ("inside",),  # seeing inside a CNN: views on the calculator and training pages
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.data.files import atomic_save
+from core.training import live_filters
 from core.training.contract import (
     Assignment, BatchEvent, ContractError, DoneEvent, EpochEvent, ErrorEvent, Phase, PhaseEvent,
     Recipe, RunSettings, StartEvent, UnfreezeEvent,
@@ -176,6 +177,7 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     train = pipeline(tf, x, y, batch_size, seed, shuffle=True)
     val = pipeline(tf, x_val, y_val, batch_size, seed, shuffle=False) if len(x_val) else None
     reporter = make_callback(keras, emit, stop_event, batch_size, len(x))
+    watchers = live_filters.callbacks(keras, emit, model, x_test)  # features forming, live
     emit(StartEvent(params=int(model.count_params()), trainable=trainable_count(model),
                     train_size=len(x), val_size=len(x_val), test_size=len(x_test),
                     steps=math.ceil(len(x) / batch_size), epochs=settings.epochs,
@@ -184,7 +186,7 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     def fit(epochs: int, initial_epoch: int = 0) -> None:
         if not stop_event.is_set():
             model.fit(train, validation_data=val, epochs=epochs, verbose=0,
-                      callbacks=[reporter], initial_epoch=initial_epoch)
+                      callbacks=[reporter, *watchers], initial_epoch=initial_epoch)
 
     transfer = settings.transfer
     if transfer is not None and transfer.recipe == Recipe.FINETUNE:

@@ -19,6 +19,7 @@ from core.training.contract import (
     BatchEvent, DoneEvent, EpochEvent, ErrorEvent, Event, JobConfig, JobState, Phase,
     PhaseEvent, ReadyEvent, Snapshot, StartEvent, UnfreezeEvent,
 )
+from core.training.contract import FiltersEvent
 from core.training.process import WorkerExit, WorkerProcess
 
 
@@ -50,6 +51,8 @@ class Job:
     result: DoneEvent | None = None
     error: ErrorEvent | None = None
     import_seconds: float | None = None
+    first_filters: FiltersEvent | None = None  # only the first and the latest are kept
+    filters: FiltersEvent | None = None
     stop_requested: bool = False
     stop_at: float | None = None  # when Stop was asked for
     worker: WorkerProcess | None = field(default=None, repr=False)
@@ -73,7 +76,8 @@ class Job:
                 ended=self.ended, import_seconds=self.import_seconds, start=self.start,
                 unfreeze=self.unfreeze, batches=tuple(self.batches),
                 epochs=tuple(self.epochs), result=self.result, error=self.error,
-                watchers=len(self.watchers), origin=str(self.origin), engine=self.engine)
+                watchers=len(self.watchers), origin=str(self.origin), engine=self.engine,
+                first_filters=self.first_filters, filters=self.filters)
 
     @property
     def active(self) -> bool:
@@ -97,6 +101,9 @@ class Job:
                     self.batches.append(event)
                 case EpochEvent():
                     self.epochs.append(event)
+                case FiltersEvent():
+                    self.first_filters = self.first_filters or event
+                    self.filters = event
                 case DoneEvent():
                     self.result = event
                     self.end(JobState.STOPPED if event.stopped else JobState.DONE)

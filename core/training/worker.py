@@ -9,6 +9,7 @@ of core.training.contract, one JSON line per message:
             PhaseEvent(preparing), StartEvent         data and model ready
             BatchEvent ... EpochEvent ...             as it trains
             UnfreezeEvent                             fine-tuning's second phase
+            FiltersEvent                              at the start, after each epoch
             PhaseEvent(saving), DoneEvent | ErrorEvent
     stdin   an Assignment (JSON); "stop" stops the job under way
             after the job: ReadyEvent again, and the next Assignment (a reused worker)

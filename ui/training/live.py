@@ -15,6 +15,7 @@ from core.training.contract import PHASE_ORDER, JobState, Snapshot
 from core.training.progress import clock
 from ui import jobs
 from ui.training import replay
+from ui.training import live_filters
 from ui.training.runs import run_label
 
 
@@ -109,5 +110,6 @@ def live(job, t) -> None:
             st.progress(min(seconds / job.snapshot().batches[-1].t, 1.0),
                         text=t("train.replay.at", seconds=clock(seconds)))
         curves(snapshot, t, "train_live")
+        live_filters.show(job.snapshot() if replayed else snapshot, t)  # features forming
 
     panel()

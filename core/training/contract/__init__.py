@@ -3,7 +3,7 @@ a worker, typed, checked at the door, and nowhere else spelled as a bare dict or
 
     server -> worker   one `Assignment` (a JobConfig and the folder for its outputs)
     worker -> server   `Event`s: PhaseEvent, ReadyEvent, StartEvent, BatchEvent,
-                       EpochEvent, UnfreezeEvent, DoneEvent, ErrorEvent
+                       EpochEvent, UnfreezeEvent, DoneEvent, ErrorEvent, FiltersEvent
     server -> pages    a `Snapshot` of the job: its JobState, Phase, config and events
 
 Each travels as one JSON line (records.py), complete or refused: a missing, unknown or
@@ -20,6 +20,7 @@ from core.training.contract.events import (  # noqa: F401
     EVENTS, JOB_ERRORS, BatchEvent, DoneEvent, EpochEvent, ErrorEvent, Event, PhaseEvent,
     ReadyEvent, StartEvent, UnfreezeEvent, parse_event,
 )
+from core.training.contract.events import FiltersEvent  # noqa: F401
 from core.training.contract.records import ContractError, Record, to_line  # noqa: F401
 from core.training.contract.snapshot import Snapshot  # noqa: F401
 from core.training.contract.states import (  # noqa: F401

@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union, get_args
 
-from core.training.contract.records import Record, event_name, from_line
+import math
+
+from core.training.contract.records import ContractError, Record, event_name, from_line
 from core.training.contract.states import Phase
 
 
@@ -68,6 +70,26 @@ class DoneEvent(Record):
     test_accuracy: float  # (predict(x_test).argmax(1) == y_test).mean()
 
 
+@dataclass(frozen=True)
+class FiltersEvent(Record):
+    """The first Conv2D's filters and one fixed test image's feature maps from it, when fit
+    begins (epoch 0: the initial weights) and after every epoch, so the training page shows
+    features forming (core.training.live_filters). Values to 4 significant digits."""
+    epoch: int  # epochs done; 0: before the first
+    layer: str  # the Conv2D's Keras name
+    filters: int  # the layer's filters; the first kernel_shape[3] are sent
+    image_index: int  # the test image: an index into the job's test set
+    kernel_shape: tuple[int, int, int, int]  # (k_h, k_w, C_in, F sent)
+    kernels: tuple[float, ...]  # flat, in kernel_shape's (C) order
+    map_shape: tuple[int, int, int]  # (H, W, maps sent)
+    maps: tuple[float, ...]  # flat, in map_shape's (C) order
+
+    def __post_init__(self):
+        if (len(self.kernels) != math.prod(self.kernel_shape)
+                or len(self.maps) != math.prod(self.map_shape)):
+            raise ContractError("filters: the values do not fill their shapes")
+
+
 JOB_ERRORS = ("crash", "worker_died", "nonfinite_loss", "cancelled", "stopped_by_server",
               "disk_full", "bad_config", "cluster_lost")  # each has train.job_error.<code>
 
@@ -79,7 +101,7 @@ class ErrorEvent(Record):
 
 
 Event = Union[PhaseEvent, ReadyEvent, StartEvent, BatchEvent, EpochEvent, UnfreezeEvent,
-              DoneEvent, ErrorEvent]
+              DoneEvent, ErrorEvent, FiltersEvent]
 EVENTS = {event_name(kind): kind for kind in get_args(Event)}
 
 

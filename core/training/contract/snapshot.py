@@ -8,6 +8,7 @@ from core.training.contract.config import JobConfig, RunSettings
 from core.training.contract.events import (
     BatchEvent, DoneEvent, EpochEvent, ErrorEvent, StartEvent, UnfreezeEvent,
 )
+from core.training.contract.events import FiltersEvent
 from core.training.contract.states import JobState, Phase
 
 
@@ -32,6 +33,8 @@ class Snapshot:
     watchers: int = 1  # sessions watching it train (a shared run has several)
     origin: str = "trained"  # or "library": an identical run trained earlier
     engine: str = "local"  # trained by this server's workers, or on a "ray" cluster
+    first_filters: FiltersEvent | None = None  # the first layer before training ...
+    filters: FiltersEvent | None = None  # ... and after the latest epoch (live_filters)
 
     @property
     def settings(self) -> RunSettings:

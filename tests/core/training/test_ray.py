@@ -82,7 +82,8 @@ print(json.dumps({"problem": problem, "state": str(snapshot.state), "engine": sn
                   "device": snapshot.start.device if snapshot.start else None,
                   "batches": len(snapshot.batches), "files": sorted(
                       p.name for p in snapshot.out_dir.iterdir()),
-                  "accuracy": snapshot.test_accuracy,
+                  "accuracy": snapshot.test_accuracy, "filters": [
+                      e.epoch for e in (snapshot.first_filters, snapshot.filters) if e],
                   "tensorflow": "tensorflow" in sys.modules}))
 manager.shutdown()
 """
@@ -100,6 +101,7 @@ def test_a_job_runs_end_to_end_on_ray_and_its_results_come_back(cluster, data_pa
     assert result["batches"] == 5  # 270 images at batch 64
     assert {"model.keras", "test_probs.npy", "test_labels.npy"} <= set(result["files"])
     assert 0 <= result["accuracy"] <= 1
+    assert result["filters"] == [0, 1], "the live filters come back through Ray too"
     assert result["tensorflow"] is False, "the server side never imports TensorFlow"
 
 
