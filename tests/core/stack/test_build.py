@@ -22,7 +22,9 @@ CUSTOM = (  # every type and the less common arguments
      {"type": "GlobalAveragePooling2D"},
      {"type": "Activation", "activation": "sigmoid"},
      {"type": "Flatten"},
-     {"type": "Dense", "units": 2, "use_bias": False}],
+     {"type": "Dense", "units": 2, "use_bias": False},
+     {"type": "RandomFlip", "mode": "vertical"},
+     {"type": "RandomTranslation", "height_factor": 0.2, "width_factor": 0, "fill_mode": "nearest"}],
 )
 
 

@@ -23,6 +23,10 @@ def saved(tmp_path_factory):
     build_model((28, 28, 3), presets.shared_extractor(8)).save(folder / "small.keras")
     build_model((32, 32, 3), presets.super_model(8)).save(folder / "flat.keras")
     build_model((32, 32, 3), presets.shared_extractor(8)).save(folder / "old.h5")
+    augmented = [{"type": "RandomFlip", "mode": "horizontal"},
+                 {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+                 *presets.shared_extractor(8)]
+    build_model((32, 32, 3), augmented).save(folder / "augmented.keras")
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
@@ -51,6 +55,15 @@ def test_a_real_extractor_is_described(saved):
     assert info.layers[0] == {"type": "Conv2D", "filters": 8, "kernel_size": (3, 3),
                               "strides": (1, 1), "padding": "same", "activation": None,
                               "use_bias": True}
+
+
+def test_an_extractor_with_augmentation_layers_is_described(saved):
+    info = inspect_keras(saved["augmented.keras"], "augmented.keras")
+    assert info.layers[:2] == [
+        {"type": "RandomFlip", "mode": "horizontal"},
+        {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1,
+         "fill_mode": "reflect"}]
+    assert info.output_shape == (2, 2, 8)
 
 
 def test_lambda_layer_is_refused(saved):
