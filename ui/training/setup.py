@@ -12,6 +12,7 @@ from core import config as app_config
 from core.calculator import explain
 from core.training import plan as train_config
 from core.stack.build import keras_code
+from core.stack.keras_errors import keras_error
 from core.training.plan import CALCULATOR, DEFAULTS, MODELS, N_CLASSES, OPTIMIZERS, ConfigError
 from core.training.progress import duration
 
@@ -88,6 +89,8 @@ def plan_ui(choices: dict, train_size: int, stack: dict | None, t):
             st.info(t("train.model.stride_pool.why", layer=err.shape_error.layer_index + 1,
                       size="x".join(map(str, details.get("input_size", ("?", "?"))))),
                     icon=":material/lightbulb:")
+            said = keras_error(*train_config.architecture("stride_pool", choices["target"]))
+            st.code(said.keras3, language=None, wrap_lines=True)
         return None
     cols = st.columns(4)
     cols[0].metric(t("train.params"), f"{plan.params:,}")
