@@ -7,6 +7,7 @@ from core import st_cache
 from core.training.contract import ENDED_WITH_OUTPUTS, Snapshot
 from ui import lost_runs
 from ui.language import relabel_after_switch
+from ui.training.regularise import controls_label
 
 JOB_IDS = "train_job_ids"  # session_state: ids of the jobs this session started, in order
 # Choice widgets whose option labels are translated (see ui.language).
@@ -45,7 +46,8 @@ def run_label(snapshot: Snapshot, t) -> str:
     settings = snapshot.settings
     return t("train.run_label", id=number(snapshot), model=t(f"train.model.{settings.model}"),
              target=t(f"train.target.{settings.target}"), optimizer=settings.optimizer,
-             learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs)
+             learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs
+             ) + controls_label(settings, t)
 
 
 def has_outputs(snapshot: Snapshot) -> bool:
