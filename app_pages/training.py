@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import st_cache
 from ui import jobs, lost_runs
-from ui.training import compare, live, look_inside, results, runs, setup
+from ui.training import compare, live, look_inside, results, runs, runs_table, setup
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()
@@ -24,7 +24,7 @@ runs.relabel_after_language_switch()
 mine = runs.session_jobs()
 snapshots = [job.snapshot() for job in mine]
 latest = mine[-1] if mine else None
-busy = latest is not None and latest.active
+busy = any(job.active for job in mine)  # the fair comparison queues two runs
 
 st.title(t("train.title"))
 lost_runs.explain(t)
@@ -48,6 +48,7 @@ if st.button(t("train.start"), key="train_start", type="primary", icon=":materia
 if busy:
     st.caption(t("train.one_at_a_time"))
 jobs.engine_line(t)
+runs_table.fair_ui(choices, dataset, stack, busy, t)
 
 # ---- 2. Train ----------------------------------------------------------------------------
 st.header(t("train.live"))
@@ -63,6 +64,7 @@ ended = [s for s in snapshots if not s.active]
 if ended:
     st.header(t("train.compare"))
     st.markdown(t("train.compare.why"))
+    runs_table.table_ui(ended, t)
     compare.compare_ui(ended, t)
 
 # ---- 4. Evaluate, 5. look inside -----------------------------------------------------------
