@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import st_cache
 from ui import jobs, lost_runs
-from ui.training import compare, live, look_inside, results, runs, runs_table, setup
+from ui.training import compare, export, live, look_inside, results, runs, runs_table, setup
 
 t = st_cache.translator()
 dataset = st_cache.active_dataset()
@@ -40,6 +40,8 @@ st.markdown(t("train.choose.why"))
 stack = state.get(setup.STACK_KEY)
 choices = setup.settings_ui(t, stack)
 plan = setup.plan_ui(choices, len(dataset.x_train), stack, t)
+if plan is not None:
+    export.script_ui(plan.settings, t, "train_script")
 if st.button(t("train.start"), key="train_start", type="primary", icon=":material/play_arrow:",
              disabled=plan is None or busy):
     estimate = plan.seconds_per_epoch * plan.settings.epochs
@@ -75,5 +77,6 @@ if finished:
     chosen = runs.pick_run(finished, "train_run", t)
     same_data = chosen.config.data.fingerprint == st_cache.fingerprint(dataset)
     results.evaluation_ui(chosen, dataset, same_data, t)
+    export.script_ui(chosen.settings, t, "train_run_script", expected=chosen.test_accuracy)
     st.header(t("train.inspect"))
     look_inside.inspect_ui(chosen, dataset, same_data, t)

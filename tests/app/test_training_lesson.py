@@ -48,7 +48,7 @@ def test_the_controls_start_off_and_go_into_the_model_and_its_code(page):
     page.number_input(key="train_dropout").set_value(0.5).run()
     page.number_input(key="train_weight_decay").set_value(0.0001).run()
     assert not page.exception and not page.error
-    shown = code(page)
+    shown = next(c.value for c in page.code if c.value.startswith("import keras"))
     assert 'keras.layers.RandomFlip(mode="horizontal"),  # (32, 32, 3)' in shown
     assert "keras.layers.Dropout(rate=0.5),  # (256,)" in shown
     assert shown.count("kernel_regularizer=keras.regularizers.L2(0.0001)") == 5  # 4 Conv2D, Dense
@@ -96,3 +96,15 @@ def test_the_fair_comparison_in_korean(page, shipped):
     follow(page, lambda a: "모델만 다릅니다" in texts(a))
     assert "노트북의 비교를 공정하게" in [h.value for h in page.subheader]
     assert list(runs_table(page)["epochs"]) == ["20 중 20"] * 2
+
+
+def test_the_whole_run_is_offered_as_a_script_matching_the_settings(page):
+    from core.training.export import run_script
+    from core.training.plan import DEFAULTS, plan
+
+    page.toggle(key="train_augment").set_value(True).run()
+    settings = plan(dict(DEFAULTS, augment=True), train_size=7500).settings
+    script = run_script(settings, name="cnnlab_stride_super")
+    shown = [c.value.rstrip("\n") for c in page.code]  # st.code drops the final newline
+    assert script.rstrip("\n") in shown, "the script of exactly these settings"
+    assert page.get("download_button")[0].proto.label == "Download the script (.py)"

@@ -1,0 +1,24 @@
+"""The transfer page's lesson under AppTest: the whole lesson offered as one Keras 3 script
+for the page's settings, and its honest expectations, in English and Korean."""
+import pytest
+
+from core.transfer.export import lesson_script
+from core.transfer.lesson import Settings
+
+PAGE = "app_pages/transfer.py"
+
+
+@pytest.fixture
+def page(app):
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_the_whole_lesson_is_offered_as_a_script_for_the_settings(page):
+    page.number_input(key="transfer_epochs").set_value(5).run()
+    shown = [c.value.rstrip("\n") for c in page.code]  # st.code drops the final newline
+    assert lesson_script(Settings(epochs=5), n_fine=15).rstrip("\n") in shown
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert "Download the script (.py)" in labels
