@@ -37,6 +37,8 @@ with st.expander(t("train.concepts"), icon=":material/school:"):
 # ---- 1. Choose ---------------------------------------------------------------------------
 st.header(t("train.choose"))
 st.markdown(t("train.choose.why"))
+with st.expander(t("train.differs"), icon=":material/difference:"):
+    st.markdown(t("train.differs.text"))
 stack = state.get(setup.STACK_KEY)
 choices = setup.settings_ui(t, stack)
 plan = setup.plan_ui(choices, len(dataset.x_train), stack, t)

@@ -22,3 +22,11 @@ def test_the_whole_lesson_is_offered_as_a_script_for_the_settings(page):
     assert lesson_script(Settings(epochs=5), n_fine=15).rstrip("\n") in shown
     labels = [b.proto.label for b in page.get("download_button")]
     assert "Download the script (.py)" in labels
+
+
+@pytest.mark.parametrize("lang, words", [("en", "from scratch reached 80.1%"),
+                                         ("ko", "처음부터 학습은 80.1%")])
+def test_the_page_says_scratch_can_catch_up_with_longer_training(page, lang, words):
+    page.session_state["lang"] = lang
+    page.run()
+    assert any(words in m.value for m in page.markdown)
