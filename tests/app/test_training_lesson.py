@@ -32,9 +32,10 @@ def texts(app) -> str:
                                          app.markdown, app.caption) for e in kind)
 
 
-def runs_table(app):
-    """The runs table's frame (AppTest does not keep a dataframe's key)."""
-    return next(d.value for d in app.dataframe if "macs" in d.value.columns)
+def runs_table(app, lang="en"):
+    """The runs table's frame, its rows by run."""
+    column = "MACs per image" if lang == "en" else "이미지당 MACs"
+    return next(d.value for d in app.table if column in d.value.columns)
 
 
 def code(app) -> str:
@@ -73,15 +74,15 @@ def test_the_fair_comparison_in_one_click_opens_both_runs_side_by_side(page, shi
     assert not page.exception
     follow(page, lambda a: "differ only in the model" in texts(a))
     table = runs_table(page)
-    assert list(table["run"]) == ["#1 Stride model (section 2) · superclasses",
-                                  "#2 Stride + pooling, fixed (strides 1) · superclasses"]
-    assert list(table["params"]) == [114_371, 114_371]
-    assert list(table["macs"]) == [3_539_712, 14_156_544]
-    assert list(table["epochs"]) == ["20 of 20", "20 of 20"]
-    assert set(table["settings"]) == {"adam 0.001 · batch 200 · validation 10% · seed 0"}
+    assert list(table.index) == ["#1 Stride model (section 2) · superclasses",
+                                 "#2 Stride + pooling, fixed (strides 1) · superclasses"]
+    assert list(table["Parameters"]) == ["114,371", "114,371"]
+    assert list(table["MACs per image"]) == ["3,539,712", "14,156,544"]
+    assert list(table["Epochs"]) == ["20 of 20", "20 of 20"]
+    assert set(table["Settings"]) == {"adam 0.001 · batch 200 · validation 10% · seed 0"}
     result = next(i.value for i in page.info if "differ only in the model" in i.value)
     assert "4.0× the multiply-accumulates" in result
-    accuracy = [f"{value:.1f}%" for value in table["test"]]
+    accuracy = list(table["Test accuracy"])
     assert f"the stride model {accuracy[0]}" in result and f"reached {accuracy[1]}" in result
     metric = page.selectbox(key="train_compare_metric")
     assert "gap: training − validation accuracy per epoch" in metric.options
@@ -95,7 +96,7 @@ def test_the_fair_comparison_in_korean(page, shipped):
     page.button(key="train_fair").click().run()
     follow(page, lambda a: "모델만 다릅니다" in texts(a))
     assert "노트북의 비교를 공정하게" in [h.value for h in page.subheader]
-    assert list(runs_table(page)["epochs"]) == ["20 중 20"] * 2
+    assert list(runs_table(page, "ko")["에포크"]) == ["20 중 20"] * 2
 
 
 def test_the_whole_run_is_offered_as_a_script_matching_the_settings(page):

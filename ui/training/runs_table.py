@@ -68,24 +68,26 @@ def _settings(row: RunRow, t) -> str:
 def table_ui(snapshots: list[Snapshot], t) -> None:
     """One row per ended run with a model; then what the last fair comparison measured."""
     by_id = {s.id: s for s in snapshots if s.result is not None}
-    if not by_id:
-        return
+    if by_id:
+        with st.container(key="train_runs"):
+            _table(by_id, t)
+
+
+def _table(by_id: dict[int, Snapshot], t) -> None:
     st.subheader(t("train.runs"))
     st.markdown(t("train.runs.why"))
     rows = {i: run_row(s) for i, s in by_id.items()}
+    column = lambda key: t(f"train.runs.col.{key}")
     frame = pd.DataFrame([{
-        "run": f"#{runs.number(by_id[i])} {t('train.model.' + r.settings.model)} · "
-               f"{t('train.target.' + r.settings.target)}",
-        "test": None if r.test_accuracy is None else 100 * r.test_accuracy,
-        "params": r.params, "macs": r.macs, "seconds": r.seconds,
-        "epochs": _epochs(r, t), "settings": _settings(r, t)} for i, r in rows.items()])
-    column = lambda key, **kw: st.column_config.NumberColumn(t(f"train.runs.col.{key}"), **kw)
-    st.dataframe(frame, hide_index=True, key="train_runs_table", column_config={
-        "run": t("train.runs.col.run"), "test": column("test", format="%.1f%%"),
-        "params": column("params", format="localized"),
-        "macs": column("macs", format="localized", help=t("train.runs.macs.help")),
-        "seconds": column("seconds", format="%.1f s"), "epochs": t("train.runs.col.epochs"),
-        "settings": t("train.runs.col.settings")})
+        column("run"): f"#{runs.number(by_id[i])} {t('train.model.' + r.settings.model)} · "
+                       f"{t('train.target.' + r.settings.target)}",
+        column("test"): "–" if r.test_accuracy is None else f"{100 * r.test_accuracy:.1f}%",
+        column("params"): f"{r.params:,}", column("macs"): f"{r.macs:,}",
+        column("seconds"): "–" if r.seconds is None else f"{r.seconds:,.1f} s",
+        column("epochs"): _epochs(r, t), column("settings"): _settings(r, t)}
+        for i, r in rows.items()])
+    st.table(frame.set_index(column("run")))  # a static table: long settings wrap
+    st.caption(t("train.runs.macs.help"))
     pair = st.session_state.get(FAIR_KEY, ())
     if len(pair) == 2 and all(i in rows for i in pair):
         _fair_sentence(*(rows[i] for i in pair), *(by_id[i] for i in pair), t)
