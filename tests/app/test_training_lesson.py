@@ -7,16 +7,7 @@ from core import st_cache
 from core.config import SHIPPED_RUNS
 from core.training.library import RunLibrary
 from tests.app.conftest import follow
-
-PAGE = "app_pages/training.py"
-
-
-@pytest.fixture
-def page(app):
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception
-    return app
+from tests.app.test_training import page  # noqa: F401  the training page, opened
 
 
 @pytest.fixture

@@ -4,16 +4,7 @@ import pytest
 
 from core.transfer.export import lesson_script
 from core.transfer.lesson import Settings
-
-PAGE = "app_pages/transfer.py"
-
-
-@pytest.fixture
-def page(app):
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception
-    return app
+from tests.app.test_transfer import checkpoints, page  # noqa: F401  the page, opened
 
 
 def test_the_whole_lesson_is_offered_as_a_script_for_the_settings(page):

@@ -109,3 +109,19 @@ def test_wrong_input_shape_is_refused(saved):
 
 def test_a_whole_classifier_is_not_an_extractor(saved):
     assert code_of(saved["flat.keras"]) == "not_extractor"
+
+
+def test_a_regularised_runs_model_passes_the_library_check(tmp_path):
+    """The run library checks every stored model.keras: one with augmentation layers,
+    Dropout and L2 kernel regularizers (core.training.regularise) is plain Keras."""
+    from core.stack.build import build_model
+    from core.transfer.checkpoints import check_archive
+    from core.training.plan import DEFAULTS, plan
+    from core.training.regularise import model_layers
+
+    settings = plan(dict(DEFAULTS, augment=True, dropout=0.5, weight_decay=1e-4),
+                    train_size=7500).settings
+    build_model(settings.input_shape, model_layers(settings),
+                weight_decay=settings.weight_decay).save(tmp_path / "model.keras")
+    config = check_archive((tmp_path / "model.keras").read_bytes())
+    assert '"L2"' in json.dumps(config) and '"RandomTranslation"' in json.dumps(config)
