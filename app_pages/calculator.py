@@ -7,6 +7,7 @@ import streamlit as st
 from core.calculator.summary import summary as summarize_stack
 from core.st_cache import translator
 from ui.calculator import editor as calc_editor
+from ui.calculator import notes as calc_notes
 from ui.calculator import one_value as calc_one_value
 from ui.calculator import share as calc_share
 from ui.calculator import state as calc_state
@@ -38,6 +39,8 @@ st.subheader(t("calc.table.title"))
 calc_table.table(summary, t)
 calc_table.totals(summary, t)
 calc_table.problems(summary, t)
+calc_notes.keras_says(input_shape, layers, t)
+calc_notes.receptive_field_note(summary, input_shape, t)
 editor_side, formula_side = st.columns(2, gap="large")
 with editor_side:
     calc_editor.layer_editor(summary.records, t)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import st_cache
 from ui import jobs, lost_runs
-from ui.training import compare, live, look_inside, results, runs, setup
+from ui.training import compare, export, live, look_inside, results, runs, runs_table, setup
 from ui.training import forward as train_forward
 
 t = st_cache.translator()
@@ -26,7 +26,7 @@ runs.relabel_after_language_switch()
 mine = runs.session_jobs()
 snapshots = [job.snapshot() for job in mine]
 latest = mine[-1] if mine else None
-busy = latest is not None and latest.active
+busy = any(job.active for job in mine)  # the fair comparison queues two runs
 
 st.title(t("train.title"))
 lost_runs.explain(restored, t)
@@ -39,9 +39,13 @@ with st.expander(t("train.concepts"), icon=":material/school:"):
 # ---- 1. Choose ---------------------------------------------------------------------------
 st.header(t("train.choose"))
 st.markdown(t("train.choose.why"))
+with st.expander(t("train.differs"), icon=":material/difference:"):
+    st.markdown(t("train.differs.text"))
 stack = state.get(setup.STACK_KEY)
 choices = setup.settings_ui(t, stack)
 plan = setup.plan_ui(choices, len(dataset.x_train), stack, t)
+if plan is not None:
+    export.script_ui(plan.settings, t, "train_script")
 if st.button(t("train.start"), key="train_start", type="primary", icon=":material/play_arrow:",
              disabled=plan is None or busy):
     estimate = plan.seconds_per_epoch * plan.settings.epochs
@@ -50,6 +54,7 @@ if st.button(t("train.start"), key="train_start", type="primary", icon=":materia
 if busy:
     st.caption(t("train.one_at_a_time"))
 jobs.engine_line(t)
+runs_table.fair_ui(choices, dataset, stack, busy, t)
 
 # ---- 2. Train ----------------------------------------------------------------------------
 st.header(t("train.live"))
@@ -66,6 +71,7 @@ ended = [s for s in snapshots if not s.active]
 if ended:
     st.header(t("train.compare"))
     st.markdown(t("train.compare.why"))
+    runs_table.table_ui(ended, t)
     compare.compare_ui(ended, t)
 
 # ---- 4. Evaluate, 5. look inside -----------------------------------------------------------
@@ -76,6 +82,7 @@ if finished:
     chosen = runs.pick_run(finished, "train_run", t)
     same_data = chosen.config.data.fingerprint == st_cache.fingerprint(dataset)
     results.evaluation_ui(chosen, dataset, same_data, t)
+    export.script_ui(chosen.settings, t, "train_run_script", expected=chosen.test_accuracy)
     st.header(t("train.inspect"))
     look_inside.inspect_ui(chosen, dataset, same_data, t)
 

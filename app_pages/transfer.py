@@ -11,6 +11,7 @@ import streamlit as st
 from core import st_cache
 from ui import jobs, lost_runs
 from ui.transfer import arms as transfer_arms
+from ui.transfer import export as transfer_export
 from ui.transfer import pretrain as transfer_pretrain
 from ui.transfer import saved as transfer_saved
 from ui.transfer import setup as transfer_setup
@@ -63,5 +64,6 @@ transfer_arms.head_ui(chosen, len(dataset.fine_classes), settings, t)
 # ---- 5. Compare: scratch, frozen, fine-tuned -----------------------------------------------
 st.header(t("transfer.step5"))
 transfer_arms.compare_ui(chosen, dataset, settings, lesson_jobs, t)
+transfer_export.script_ui(settings, len(dataset.fine_classes), t)
 # These models can also be sent one image, layer by layer, on the training page.
 st.page_link(TRAINING_PAGE, label=t("inside.forward.from_transfer"), icon=":material/layers:")

@@ -15,8 +15,8 @@ from typing import Any
 
 from core.stack import presets
 from core.stack.spec import (
-    ACTIVATIONS, DEFAULTS, KEY_ARGUMENTS, MAX_LAYERS, MAX_SIZE, MAX_UNITS, PADDINGS,
-    PAIR_ARGUMENTS, POOLING, SUPPORTED,
+    ACTIVATIONS, CHOICES, DEFAULTS, FRACTIONS, KEY_ARGUMENTS, MAX_LAYERS, MAX_SIZE, MAX_UNITS,
+    PADDINGS, PAIR_ARGUMENTS, POOLING, SUPPORTED,
 )
 
 DEFAULT_PRESET = "stride"  # the stack a new visitor (or a broken link) starts from
@@ -30,6 +30,10 @@ NEW_LAYER: dict[str, dict] = {  # what "add a layer" inserts, per type
     "Flatten": {"type": "Flatten"},
     "GlobalAveragePooling2D": {"type": "GlobalAveragePooling2D"},
     "Dense": {"type": "Dense", "units": 3, "activation": "softmax"},
+    # Augmentation as the training page adds it: mirror left-right, shift up to 10%.
+    "RandomFlip": {"type": "RandomFlip", "mode": "horizontal"},
+    "RandomTranslation": {"type": "RandomTranslation", "height_factor": 0.1,
+                          "width_factor": 0.1},
 }
 # The arguments the editor shows for each type, in Keras' order.
 FIELDS = {layer_type: tuple(DEFAULTS[layer_type]) for layer_type in SUPPORTED}
@@ -137,8 +141,10 @@ def fields_of(spec: Any) -> dict:
             fields[argument] = value if value in allowed else allowed[0]
         elif argument == "use_bias":
             fields[argument] = value if isinstance(value, bool) else True
-        elif argument == "rate":
-            fields[argument] = float(_number(value, 0.0, 1.0, 0.5))
+        elif argument in FRACTIONS:
+            fields[argument] = float(_number(value, 0.0, 1.0, NEW_LAYER[layer_type][argument]))
+        elif argument in CHOICES:
+            fields[argument] = value if value in CHOICES[argument] else CHOICES[argument][0]
     return fields
 
 

@@ -17,11 +17,13 @@ from __future__ import annotations
 from math import prod
 from typing import NamedTuple
 
-from core.stack.spec import POOLING, ShapeError, display_values, normalize_layer
+from core.stack.spec import (
+    AUGMENTATION, POOLING, ShapeError, display_values, normalize_layer,
+)
 
 # bad_argument says what was expected; each expectation has its own sentence.
 ARGUMENT_EXPECTATIONS = ("positive_int", "int_or_pair", "positive_int_or_pair", "bool",
-                         "rate_0_1", "activation_name")
+                         "rate_0_1", "activation_name", "choice")
 ERROR_CODES = ("bad_argument", "bad_input_shape", "bad_layer_spec", "bad_padding",
                "kernel_too_large", "missing_argument", "needs_4d_input",
                "nonpositive_size", "pool_too_small", "unknown_argument", "unknown_layer",
@@ -165,10 +167,11 @@ def _vector_lines(spec: dict, shape: tuple) -> list[Formula]:
     if layer_type == "GlobalAveragePooling2D" and len(shape) == 3:
         return [Formula("calc.formula.gap",
                         rf"({shape[0]}, {shape[1]}, {shape[2]}) \to ({shape[2]},)")]
-    if layer_type in ("Activation", "Dropout"):
-        return [Formula("calc.formula.same_shape",
-                        rf"\text{{output}} = \text{{input}} = {tuple(shape)}, \quad "
-                        rf"\text{{params}} = 0")]
+    if layer_type in ("Activation", "Dropout", *AUGMENTATION):
+        caption = ("calc.formula.same_shape" if layer_type == "Activation"
+                   else "calc.formula.training_only")  # Dropout, augmentation: fit only
+        return [Formula(caption, rf"\text{{output}} = \text{{input}} = {tuple(shape)}, \quad "
+                                 rf"\text{{params}} = 0")]
     return []
 
 

@@ -16,6 +16,8 @@ whole input image (H, W) as its receptive field and `jump=None`: every value can
 depend on every pixel. A Dense on a feature map works per position (like a 1x1
 convolution) and keeps the receptive field. The recurrence can exceed the image
 size; we report it as is (the part outside the image is padding).
+Dropout and the augmentation layers (RandomFlip, RandomTranslation) act only while
+training: same shape out, no weights, no multiply-accumulates counted.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from math import prod
 from typing import NamedTuple
 
 from core.stack.spec import (
-    KERAS_NAMES, POOLING, ShapeError, display_values, layer_label,
+    AUGMENTATION, KERAS_NAMES, POOLING, ShapeError, display_values, layer_label,
     normalize_input_shape, normalize_layer, pair_text,
 )
 
@@ -102,6 +104,10 @@ WARNING_MESSAGES = {  # code -> English template over display_values(details)
     "dropout_rate_one": (
         "Dropout with rate 1 drops every value during training: the next layer sees "
         "only zeros."),
+    "augment_not_image": (
+        "{layer_type} gets a flat vector of shape {input_shape}, not an image: Keras "
+        "accepts it, but shifting or flipping only means something on an image. Put it "
+        "first, right after the input."),
     "softmax_not_last": (
         "softmax turns the values into class probabilities that sum to 1; it belongs "
         "on the last layer only."),
@@ -138,6 +144,9 @@ def layer_warnings(spec: dict, shape: tuple, is_last: bool) -> tuple:
     elif layer_type == "Dropout" and spec["rate"] in (0, 1):
         code = "dropout_rate_zero" if spec["rate"] == 0 else "dropout_rate_one"
         found.append(ShapeWarning(code, {"rate": spec["rate"]}))
+    elif layer_type in AUGMENTATION and len(shape) != 3:
+        found.append(ShapeWarning("augment_not_image",
+                                  {"layer_type": layer_type, "input_shape": shape}))
     if spec.get("activation") == "softmax" and not is_last:
         found.append(ShapeWarning("softmax_not_last", {"layer_type": layer_type}))
     return tuple(found)
@@ -203,7 +212,7 @@ def _step(index: int, spec: dict, shape: tuple) -> _Step:
                      macs=prod(shape[:-1]) * weights)
     if layer_type == "BatchNormalization":  # gamma, beta trained; mean, variance not
         return _Step(shape, 4 * shape[-1], non_trainable=2 * shape[-1])
-    return _Step(shape)  # Activation, Dropout
+    return _Step(shape)  # Activation, Dropout, RandomFlip, RandomTranslation (no weights)
 
 
 def _row(index: int, name: str, spec: dict, shape: tuple, step: _Step,

@@ -10,9 +10,12 @@ shape engine, the model builder and the code export all read one canonical form.
 Where Keras itself is odd we follow it: Conv2D lowercases `padding` ("SAME" works)
 but the pooling layers accept only "valid"/"same"; AveragePooling2D has no default
 `pool_size` in Keras 3 (we default it to 2, like MaxPooling2D, and always pass it).
-We are stricter in two places: bools are not integers, and Activation/activation
-names must be one of `ACTIVATIONS`. We accept numpy integers, which Keras refuses,
-and hand Keras plain ints.
+We are stricter in three places: bools are not integers, Activation/activation
+names must be one of `ACTIVATIONS`, and the augmentation layers take only what the
+lesson uses (RandomFlip's `mode` one of `CHOICES`, where Keras accepts any string and
+then flips nothing; RandomTranslation's factors one number from 0 to 1, meaning a shift
+of up to that share of the image either way). We accept numpy integers, which Keras
+refuses, and hand Keras plain ints.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from typing import Any
 
 SUPPORTED = (
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "BatchNormalization", "Activation",
-    "Dropout", "Flatten", "GlobalAveragePooling2D", "Dense",
+    "Dropout", "Flatten", "GlobalAveragePooling2D", "Dense", "RandomFlip", "RandomTranslation",
 )
 ALIASES = {  # Keras' short class names -> the names we store
     "MaxPool2D": "MaxPooling2D",
@@ -35,7 +38,9 @@ KERAS_NAMES = {
     "AveragePooling2D": "average_pooling2d", "BatchNormalization": "batch_normalization",
     "Activation": "activation", "Dropout": "dropout", "Flatten": "flatten",
     "GlobalAveragePooling2D": "global_average_pooling2d", "Dense": "dense",
+    "RandomFlip": "random_flip", "RandomTranslation": "random_translation",
 }
+AUGMENTATION = ("RandomFlip", "RandomTranslation")  # change images while training only
 POOLING = ("MaxPooling2D", "AveragePooling2D")
 PADDINGS = ("valid", "same")
 # Activation names accepted by keras.activations.get (a test checks each one).
@@ -45,6 +50,11 @@ ACTIVATIONS = (
     "relu6", "mish", "log_softmax",
 )
 PAIR_ARGUMENTS = ("kernel_size", "strides", "pool_size")  # an int or an (h, w) pair
+CHOICES = {  # arguments that take one of Keras' names
+    "mode": ("horizontal", "vertical", "horizontal_and_vertical"),  # RandomFlip
+    "fill_mode": ("reflect", "wrap", "constant", "nearest"),  # RandomTranslation's new border
+}
+FRACTIONS = ("rate", "height_factor", "width_factor")  # a number from 0 to 1
 # The largest stack the app shows: the calculator's fields stop here, and a stack from a
 # stranger (a link, an uploaded model) beyond them is refused (core.stack.untrusted).
 MAX_LAYERS = 60
@@ -63,11 +73,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "Flatten": {},
     "GlobalAveragePooling2D": {},
     "Dense": {"units": REQUIRED, "activation": None, "use_bias": True},
+    "RandomFlip": {"mode": "horizontal_and_vertical"},
+    "RandomTranslation": {"height_factor": REQUIRED, "width_factor": REQUIRED,
+                          "fill_mode": "reflect"},
 }
 KEY_ARGUMENTS = {  # always shown in compact specs and code, even at their default
     "Conv2D": ("filters", "kernel_size"), "MaxPooling2D": ("pool_size",),
     "AveragePooling2D": ("pool_size",), "Activation": ("activation",),
-    "Dropout": ("rate",), "Dense": ("units",),
+    "Dropout": ("rate",), "Dense": ("units",), "RandomFlip": ("mode",),
+    "RandomTranslation": ("height_factor", "width_factor"),
 }
 
 
@@ -188,11 +202,18 @@ def _check_argument(index: int, layer_type: str, argument: str, value: Any) -> A
         if isinstance(value, bool):
             return value
         raise _arg_error(index, layer_type, argument, value, "bool", "must be True or False")
-    if argument == "rate":  # Keras allows 0 <= rate <= 1
+    if argument in FRACTIONS:  # Keras allows 0 <= rate <= 1 (and factors from -1)
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value <= 1:
             return float(value)
         raise _arg_error(index, layer_type, argument, value, "rate_0_1",
                          "must be a number from 0 to 1")
+    if argument in CHOICES:
+        if value in CHOICES[argument]:
+            return value
+        error = _arg_error(index, layer_type, argument, value, "choice",
+                           f"is not one of {', '.join(CHOICES[argument])}")
+        error.details["allowed"] = CHOICES[argument]
+        raise error
     raise AssertionError(argument)  # DEFAULTS lists only the arguments above
 
 

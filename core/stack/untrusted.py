@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.stack.spec import (
-    ACTIVATIONS, DEFAULTS, MAX_SIZE, MAX_UNITS, PADDINGS, PAIR_ARGUMENTS, SUPPORTED, is_int,
+    ACTIVATIONS, CHOICES, DEFAULTS, FRACTIONS, MAX_SIZE, MAX_UNITS, PADDINGS, PAIR_ARGUMENTS,
+    SUPPORTED, is_int,
 )
 
 
@@ -49,8 +50,10 @@ def check_value(layer_type: str, argument: str, value: Any) -> Any:
         return value
     if argument == "use_bias" and isinstance(value, bool):
         return value
-    if (argument == "rate" and isinstance(value, (int, float)) and not isinstance(value, bool)
-            and 0 <= value <= 1):
+    if (argument in FRACTIONS and isinstance(value, (int, float))
+            and not isinstance(value, bool) and 0 <= value <= 1):
+        return value
+    if argument in CHOICES and value in CHOICES[argument]:
         return value
     raise LayerRefused("bad_value", f"{layer_type}: {argument}={value!r} is not allowed")
 

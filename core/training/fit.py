@@ -66,10 +66,12 @@ def make_model(settings: RunSettings):
     """(model, extractor or None): the Keras model the settings describe, compiled, seeded.
 
     Settings with a transfer recipe build it (core.transfer.models); otherwise the
-    plain layer stack (core.stack.build)."""
+    layer stack with the controls against overfitting it asks for (core.stack.build,
+    core.training.regularise)."""
     import keras
 
     from core.stack.build import build_model
+    from core.training.regularise import model_layers
     from core.transfer.models import transfer_model
 
     keras.utils.set_random_seed(settings.seed)
@@ -79,7 +81,8 @@ def make_model(settings: RunSettings):
             transfer.recipe, settings.input_shape, settings.n_classes,
             extractor_layers=transfer.extractor_layers, extractor_path=transfer.extractor_path)
     else:
-        model, extractor = build_model(settings.input_shape, list(settings.layers)), None
+        model, extractor = build_model(settings.input_shape, model_layers(settings),
+                                       weight_decay=settings.weight_decay), None
     compile_model(model, settings, settings.learning_rate)
     return model, extractor
 
@@ -164,6 +167,7 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     """Train one job, reporting through emit(event); raises what it cannot handle."""
     import keras
 
+    from core.training.regularise import early_stopping
     from core.transfer.models import trainable_count, unfreeze
 
     settings, out_dir = assignment.config.settings, Path(assignment.out_dir)
@@ -186,7 +190,8 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     def fit(epochs: int, initial_epoch: int = 0) -> None:
         if not stop_event.is_set():
             model.fit(train, validation_data=val, epochs=epochs, verbose=0,
-                      callbacks=[reporter, *watchers], initial_epoch=initial_epoch)
+                      callbacks=[reporter, *watchers, *early_stopping(keras, settings)],
+                      initial_epoch=initial_epoch)
 
     transfer = settings.transfer
     if transfer is not None and transfer.recipe == Recipe.FINETUNE:

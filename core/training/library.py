@@ -27,7 +27,7 @@ from core.data.files import atomic_write
 from core.training.contract import (
     BatchEvent, DoneEvent, EpochEvent, JobConfig, RunSettings, Snapshot, StartEvent,
 )
-from core.training.contract import ContractError, Record
+from core.training.contract import ContractError, Record, with_added_fields
 
 ENTRY = "entry.json"
 USED = "last-used"  # its mtime: when the entry was last opened (eviction order)
@@ -91,7 +91,10 @@ def check(folder: Path, config: JobConfig) -> Entry:
     if not path.is_file() or path.stat().st_size > MAX_ENTRY_JSON:
         raise EntryRefused("damaged: no readable entry.json")
     try:
-        entry = Entry.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):  # an entry from before the controls against overfitting
+            data["settings"] = with_added_fields(data.get("settings"))
+        entry = Entry.from_dict(data)
     except (ValueError, ContractError, UnicodeDecodeError) as err:
         raise EntryRefused(f"damaged: {str(err)[:120]}") from None
     if entry.key != config.key() or folder.name != entry.key:

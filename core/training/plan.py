@@ -1,7 +1,8 @@
 """From the training page's settings to the job engine's config, checked, with a time estimate.
 
 `plan(choices, ...)` takes what the student chose (a model, a target, epochs, batch
-size, optimizer, learning rate, validation split, seed) as the widgets return them and
+size, optimizer, learning rate, validation split, seed, and the controls against
+overfitting of core.training.regularise) as the widgets return them and
 returns a `Plan`: the checked `RunSettings` of the job contract
 (core.training.contract), the shape engine's rows of the model, its parameter count
 and an estimated time per epoch.
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from core.stack import presets
 from core.config import INPUT_SHAPE
 from core.stack.shapes import LayerRow, ShapeError, summarize, totals
-from core.training.contract import RunSettings
+from core.training.contract import MAX_WEIGHT_DECAY, RunSettings
+from core.training.regularise import model_layers
 
 MODELS = ("stride", "stride_pool", "stride_pool_fixed", "super_model")  # the notebook's
 CALCULATOR = "calculator"  # the stack the calculator page left in st.session_state
@@ -33,11 +35,17 @@ DEFAULTS = {  # what the widgets start from: the notebook's section 2
     "learning_rate": 0.001,  # Keras' Adam default, which the notebook used
     "validation_split": 0.1,  # 10% of the training images held out to watch overfitting
     "seed": 0,  # same seed, same data order, same initial weights, same curves
+    # Against overfitting (core.training.regularise): all off, as in the notebook.
+    "augment": False,  # random flips and shifts of the training images
+    "dropout": 0.0,  # Dropout rate before the head
+    "weight_decay": 0.0,  # L2 factor on the kernels
+    "early_stopping": 0,  # patience in epochs on the validation loss
 }
 MAX_EPOCHS = 200  # beyond this a class demo never finishes
 MAX_BATCH_SIZE = 2048  # activations of the largest preset at this size fit in ~2 GB
 MAX_LEARNING_RATE = 10.0  # above this every optimizer diverges at once
 MAX_SEED = 2**31 - 1  # keras.utils.set_random_seed takes a 32-bit int
+MAX_DROPOUT = 0.9  # dropping more leaves the head almost nothing to learn from
 
 # Time per epoch = steps * SECONDS_PER_STEP + images * (SECONDS_PER_IMAGE + SECONDS_PER_MAC * MACs),
 # MACs being the forward multiply-accumulates per image (core.stack.shapes). Measured with
@@ -142,7 +150,7 @@ def plan(choices: dict, train_size: int, stack: dict | None = None,
     if missing:
         raise ValueError(f"choices without {sorted(missing)}")  # a page's bug, not a student's
     model, target = choices["model"], choices["target"]
-    input_shape, layers, rows = check_model(model, target, stack)
+    input_shape, layers, _ = check_model(model, target, stack)
     epochs = _number(choices, "epochs", True, 1, min(MAX_EPOCHS, max_epochs or MAX_EPOCHS),
                      "bad_epochs")
     batch_size = _number(choices, "batch_size", True, 1, MAX_BATCH_SIZE, "bad_batch_size")
@@ -158,6 +166,7 @@ def plan(choices: dict, train_size: int, stack: dict | None = None,
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {optimizer!r}.", "bad_optimizer",
                           value=optimizer, allowed=", ".join(OPTIMIZERS))
+    controls = regularisation(choices, validation_split)
     used = min(train_size, max_images) if max_images else train_size
     train_images = used - int(round(used * validation_split))  # as core.training.worker splits
     if validation_split >= 1 or train_images < 1:
@@ -167,10 +176,28 @@ def plan(choices: dict, train_size: int, stack: dict | None = None,
         model=model, target=target, input_shape=tuple(input_shape), layers=tuple(layers),
         n_classes=N_CLASSES[target], epochs=epochs, batch_size=batch_size,
         optimizer=optimizer, learning_rate=learning_rate, validation_split=validation_split,
-        seed=seed, max_train=max_images or None, max_test=max_images or None)
+        seed=seed, max_train=max_images or None, max_test=max_images or None, **controls)
+    rows = summarize(settings.input_shape, model_layers(settings))  # what the worker builds
     summary = totals(rows)
     return Plan(settings, rows, summary.params, train_images,
                 epoch_seconds(summary.macs, train_images, batch_size, used - train_images))
+
+
+def regularisation(choices: dict, validation_split: float) -> dict:
+    """The controls against overfitting, checked: augment, dropout, weight_decay and
+    early_stopping (which watches the validation loss, so needs a validation split)."""
+    augment = choices["augment"]
+    if not isinstance(augment, bool):
+        raise ConfigError(f"augment={augment!r} is not on or off.", "bad_augment")
+    dropout = _number(choices, "dropout", False, 0, MAX_DROPOUT, "bad_dropout")
+    weight_decay = _number(choices, "weight_decay", False, 0, MAX_WEIGHT_DECAY,
+                           "bad_weight_decay")
+    patience = _number(choices, "early_stopping", True, 0, MAX_EPOCHS, "bad_early_stopping")
+    if patience and not validation_split:
+        raise ConfigError("Early stopping watches the validation loss: it needs a "
+                          "validation split.", "early_stopping_needs_validation")
+    return {"augment": augment, "dropout": dropout, "weight_decay": weight_decay,
+            "early_stopping": patience}
 
 
 def epoch_seconds(macs: int, images: int, batch_size: int, val_images: int = 0) -> float:

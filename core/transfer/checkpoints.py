@@ -42,6 +42,8 @@ LAYER_ARGS = {  # Keras class -> the config keys that our spec keeps
     "GlobalAveragePooling2D": (),
     "Flatten": (),
     "Dense": ("units", "activation", "use_bias"),
+    "RandomFlip": ("mode",),
+    "RandomTranslation": ("height_factor", "width_factor", "fill_mode"),
 }
 
 

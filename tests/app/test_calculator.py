@@ -98,9 +98,25 @@ def test_stride_pool_shows_where_and_why_it_fails(app):
     assert any("Keras raises an error here" in code.value for code in app.code)
 
 
+def test_stride_pool_says_what_keras_3_prints_and_what_tensorflow_2_printed(app):
+    from core.stack.keras_errors import keras_error
+
+    load(open_page(app), "stride_pool")
+    said = keras_error(*presets.preset("stride_pool"))
+    assert said.keras3 in [code.value for code in app.code]
+    assert any("subtracting 2 from 1" in c.value for c in app.caption)
+
+
 def test_stride_pool_fixed_builds(app):
     load(open_page(app), "stride_pool_fixed")
     assert not app.main.error and metrics(app)["Total params"] == "114,371"
+    note = [c.value for c in app.caption if "larger than the 32x32 image" in c.value]
+    assert note and "46x46" in note[0] and "padding='same'" in note[0]
+
+
+def test_a_receptive_field_inside_the_image_gets_no_note(app):
+    load(open_page(app), "stride")  # its last field is 31x31
+    assert not [c.value for c in app.caption if "larger than the" in c.value]
 
 
 # --- editing ----------------------------------------------------------------------

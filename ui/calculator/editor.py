@@ -14,7 +14,7 @@ from core.calculator.edit import (
     FIELDS, change_type, fields_of, insert_layer, move_layer, remove_layer, spec_from_fields,
 )
 from core.stack.spec import (
-    ACTIVATIONS, MAX_LAYERS, MAX_SIZE, MAX_UNITS, PADDINGS, POOLING, SUPPORTED,
+    ACTIVATIONS, CHOICES, FRACTIONS, MAX_LAYERS, MAX_SIZE, MAX_UNITS, PADDINGS, POOLING, SUPPORTED,
 )
 from ui.calculator import state as calc_state
 
@@ -110,9 +110,11 @@ def _field(argument: str, layer_type: str, t) -> None:
     if argument in ("filters", "units"):
         st.number_input(label, min_value=0, max_value=MAX_UNITS, step=1, key=key,
                         on_change=_on_field)
-    elif argument == "rate":
+    elif argument in FRACTIONS:  # rate, height_factor, width_factor
         st.number_input(label, min_value=0.0, max_value=1.0, step=0.05, key=key,
                         on_change=_on_field)
+    elif argument in CHOICES:  # mode, fill_mode
+        st.selectbox(label, CHOICES[argument], key=key, on_change=_on_field)
     elif argument == "padding":
         st.radio(label, PADDINGS, key=key, horizontal=True, on_change=_on_field)
     elif argument == "activation":

@@ -6,9 +6,12 @@ import streamlit as st
 from core.training import evaluation
 from core.training import figures as train_figures
 from core.training.contract import Snapshot
+from core.training.regularise import GAPS, gap
+from ui.training.regularise import controls_label
 from ui.training.runs import number, run_label
 
-METRICS = ("batch_loss", "loss", "val_loss", "accuracy", "val_accuracy")  # what can be overlaid
+METRICS = ("batch_loss", "loss", "val_loss", "accuracy", "val_accuracy",  # what can be overlaid
+           *GAPS)  # training vs validation: what the controls against overfitting change
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
 
 
@@ -18,6 +21,8 @@ def _series(snapshot: Snapshot, metric: str):
         frame = evaluation.batches_frame(snapshot.batches, snapshot.steps)
         return frame["epoch"], frame["loss"]
     frame = evaluation.epochs_frame(snapshot.epochs)
+    if metric in GAPS:
+        return frame["epoch"], gap(frame, metric)
     scale = 100 if "accuracy" in metric else 1
     return frame["epoch"], frame[metric] * scale
 
@@ -25,7 +30,7 @@ def _series(snapshot: Snapshot, metric: str):
 def _short_name(snapshot: Snapshot, t) -> str:
     settings = snapshot.settings
     return (f"#{number(snapshot)} {t('train.model.' + settings.model)}, "
-            f"{t('train.target.' + settings.target)}")
+            f"{t('train.target.' + settings.target)}") + controls_label(settings, t)
 
 
 def compare_ui(snapshots: list[Snapshot], t) -> None:
@@ -58,8 +63,11 @@ def compare_ui(snapshots: list[Snapshot], t) -> None:
         return
     unit = t("train.axis.accuracy") if "accuracy" in metric else t("train.axis.loss")
     last = "{:.1f}%" if "accuracy" in metric else "{:.3f}"
+    unit = t(f"train.axis.{metric}") if metric in GAPS else unit
     st.plotly_chart(train_figures.overlay_figure(series, {"x": t("train.axis.epoch"), "y": unit},
                                                  smoothing=smoothing, smoothed=smoothed,
                                                  last_format=last),
                     key="train_compare_chart")
     st.caption(t("train.compare.notice"))
+    if metric in GAPS:
+        st.caption(t("train.compare.gap.notice"))

@@ -7,6 +7,7 @@ from core import st_cache
 from core.training.contract import ENDED_WITH_OUTPUTS, JobState, Snapshot
 from ui import lost_runs
 from ui.language import relabel_after_switch
+from ui.training.regularise import controls_label
 
 JOB_IDS = "train_job_ids"  # session_state: ids of the jobs this session started, in order
 # Choice widgets whose option labels are translated (see ui.language).
@@ -49,8 +50,8 @@ def run_label(snapshot: Snapshot, t) -> str:
                   learning_rate=f"{settings.learning_rate:g}", epochs=settings.epochs)
     ran = len(snapshot.full_epochs)
     if snapshot.state == JobState.STOPPED and ran < settings.epochs:
-        return t("train.run_label.stopped", ran=ran, **values)
-    return t("train.run_label", **values)
+        return t("train.run_label.stopped", ran=ran, **values) + controls_label(settings, t)
+    return t("train.run_label", **values) + controls_label(settings, t)
 
 
 def has_outputs(snapshot: Snapshot) -> bool:

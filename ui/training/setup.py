@@ -12,8 +12,11 @@ from core import st_cache
 from core.calculator import explain
 from core.training import plan as train_config
 from core.stack.build import keras_code
+from core.stack.keras_errors import keras_error
 from core.training.plan import CALCULATOR, DEFAULTS, MODELS, N_CLASSES, OPTIMIZERS, ConfigError
 from core.training.progress import duration
+from core.training.regularise import model_layers
+from ui.training import regularise as regularise_ui
 
 STACK_KEY = "train_stack"  # session_state: {"input_shape", "layers"} the calculator page sets
 
@@ -26,7 +29,7 @@ def _default(key: str, name: str, options=None) -> None:
 
 def settings_ui(t, stack: dict | None) -> dict:
     """The student's choices: model, target, epochs, batch size, optimizer, learning
-    rate, validation split and seed, as plain values."""
+    rate, validation split, seed and the controls against overfitting, as plain values."""
     models = MODELS + ((CALCULATOR,) if stack else ())
     if stack and stack != st.session_state.get("train_stack_seen"):  # just sent from the calculator
         st.session_state["train_stack_seen"] = stack
@@ -61,7 +64,8 @@ def settings_ui(t, stack: dict | None) -> dict:
                                 help=t("train.help.seed"))
     return {"model": model, "target": target, "epochs": epochs, "batch_size": batch_size,
             "optimizer": optimizer, "learning_rate": learning_rate,
-            "validation_split": validation_split, "seed": seed}
+            "validation_split": validation_split, "seed": seed,
+            **regularise_ui.controls_ui(t)}
 
 
 def caps_caption(t) -> None:
@@ -99,6 +103,8 @@ def plan_ui(choices: dict, train_size: int, stack: dict | None, t):
             st.info(t("train.model.stride_pool.why", layer=err.shape_error.layer_index + 1,
                       size="x".join(map(str, details.get("input_size", ("?", "?"))))),
                     icon=":material/lightbulb:")
+            said = keras_error(*train_config.architecture("stride_pool", choices["target"]))
+            st.code(said.keras3, language=None, wrap_lines=True)
         return None
     cols = st.columns(4)
     cols[0].metric(t("train.params"), f"{plan.params:,}")
@@ -108,6 +114,6 @@ def plan_ui(choices: dict, train_size: int, stack: dict | None, t):
     cols[3].metric(t("train.estimate_total"),
                    duration(plan.seconds_per_epoch * plan.settings.epochs))
     with st.expander(t("train.show_code"), icon=":material/code:"):
-        st.code(keras_code(plan.settings.input_shape, list(plan.settings.layers)),
-                language="python")
+        st.code(keras_code(plan.settings.input_shape, model_layers(plan.settings),
+                           weight_decay=plan.settings.weight_decay), language="python")
     return plan

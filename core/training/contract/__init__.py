@@ -13,8 +13,8 @@ Assignment), events.py (the worker's events), snapshot.py (Snapshot); import the
 from here.
 """
 from core.training.contract.config import (  # noqa: F401
-    FROM_FILE, Assignment, DataRef, JobConfig, Recipe, RunSettings, TransferRecipe,
-    parse_assignment,
+    ADDED_OFF, FROM_FILE, MAX_WEIGHT_DECAY, Assignment, DataRef, JobConfig, Recipe, RunSettings,
+    TransferRecipe, parse_assignment, with_added_fields,
 )
 from core.training.contract.events import (  # noqa: F401
     EVENTS, JOB_ERRORS, BatchEvent, DoneEvent, EpochEvent, ErrorEvent, Event, PhaseEvent,

@@ -19,6 +19,13 @@ class Recipe(StrEnum):
 
 
 FROM_FILE = frozenset({Recipe.FROZEN, Recipe.FINETUNE})  # recipes that load a saved extractor
+# Fields added to RunSettings after runs were shipped (assets/runs) and kept in run
+# libraries, with the value that means "off" (the controls against overfitting,
+# core.training.regularise). A run's identity (JobConfig.key) leaves them out at that
+# value, so a run trained before they existed keeps its key, and a stored record that
+# lacks them reads as off (`with_added_fields`). Jobs still send every field.
+ADDED_OFF = {"augment": False, "dropout": 0.0, "weight_decay": 0.0, "early_stopping": 0}
+MAX_WEIGHT_DECAY = 1.0  # an L2 factor beyond this swamps any loss
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class RunSettings(Record):
     max_train: int | None = None  # caps on the images used (tests and short demos)
     max_test: int | None = None
     transfer: TransferRecipe | None = None
+    augment: bool = False  # RandomFlip + RandomTranslation first in the model
+    dropout: float = 0.0  # rate of a Dropout before the softmax head; 0: none
+    weight_decay: float = 0.0  # L2 factor on every Conv2D and Dense kernel; 0: none
+    early_stopping: int = 0  # patience in epochs on the validation loss; 0: train them all
 
     def __post_init__(self):
         if (self.layers is None) == (self.transfer is None):
@@ -81,6 +92,16 @@ class RunSettings(Record):
         if self.transfer and self.transfer.recipe == Recipe.FINETUNE and (
                 self.transfer.head_epochs > self.epochs):
             raise ContractError("finetune: head_epochs is more than epochs")
+        if not (0 <= self.dropout < 1 and 0 <= self.weight_decay <= MAX_WEIGHT_DECAY
+                and self.early_stopping >= 0):
+            raise ContractError("dropout must be in [0, 1), weight_decay in [0, "
+                                f"{MAX_WEIGHT_DECAY}], early_stopping >= 0")
+        if self.early_stopping and not self.validation_split:
+            raise ContractError("early stopping watches the validation loss: it needs a "
+                                "validation split")
+        if self.transfer and any(getattr(self, k) != off for k, off in ADDED_OFF.items()):
+            raise ContractError("the controls against overfitting apply to a layer stack, "
+                                "not to a transfer recipe")
 
 
 @dataclass(frozen=True)
@@ -109,6 +130,9 @@ class JobConfig(Record):
         settings = self.settings.to_dict()
         if settings["transfer"]:
             settings["transfer"]["extractor_path"] = None
+        for name, off in ADDED_OFF.items():  # off: the identity of a run from before them
+            if settings[name] == off:
+                del settings[name]
         identity = {"settings": settings, "data": self.data.fingerprint}
         text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -119,6 +143,12 @@ class Assignment(Record):
     """What the server sends a worker: one job and the folder for its outputs."""
     config: JobConfig
     out_dir: str
+
+
+def with_added_fields(settings: dict) -> dict:
+    """A stored RunSettings record (decoded JSON) with the fields added since at their off
+    values where it lacks them (ADDED_OFF); anything else is left for the strict checks."""
+    return {**ADDED_OFF, **settings} if isinstance(settings, dict) else settings
 
 
 def parse_assignment(line: str) -> Assignment:

@@ -117,3 +117,17 @@ def test_default_stack_is_valid_and_fresh():
     assert shape == (32, 32, 3) and len(summarize(shape, layers)) == len(layers)
     layers.clear()
     assert default_stack()[1]
+
+
+def test_the_augmentation_layers_round_trip_through_the_fields():
+    shift = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.2,
+             "fill_mode": "constant"}
+    assert fields_of(shift) == {"type": "RandomTranslation", "height_factor": 0.1,
+                                "width_factor": 0.2, "fill_mode": "constant"}
+    assert spec_from_fields(fields_of(shift)) == shift
+    flip = {"type": "RandomFlip", "mode": "horizontal"}
+    assert spec_from_fields(fields_of(flip)) == flip
+    assert fields_of({"type": "RandomFlip", "mode": "diagonal"})["mode"] == "horizontal"
+    assert fields_of({"type": "RandomTranslation", "height_factor": 3,
+                      "width_factor": "x"}) == {"type": "RandomTranslation", "height_factor": 1.0,
+                                                "width_factor": 0.1, "fill_mode": "reflect"}

@@ -147,4 +147,8 @@ def test_stride_pool_formula_shows_the_negative_size():
 def test_no_formula_where_none_can_be_computed():
     assert formulas({"type": "Conv2D", "filters": 0, "kernel_size": 3}, (8, 8, 1)) == []
     assert formulas({"type": "Conv2D", "filters": 1, "kernel_size": 3}, (64,)) == []
-    assert formulas({"type": "Dropout"}, (64,))[0].caption == "calc.formula.same_shape"
+    assert formulas({"type": "Dropout"}, (64,))[0].caption == "calc.formula.training_only"
+    assert formulas({"type": "Activation", "activation": "relu"}, (64,))[0].caption == (
+        "calc.formula.same_shape")
+    flip = formulas({"type": "RandomFlip", "mode": "horizontal"}, (32, 32, 3))
+    assert flip[0].caption == "calc.formula.training_only" and "(32, 32, 3)" in flip[0].latex

@@ -22,7 +22,9 @@ CUSTOM = (  # every type and the less common arguments
      {"type": "GlobalAveragePooling2D"},
      {"type": "Activation", "activation": "sigmoid"},
      {"type": "Flatten"},
-     {"type": "Dense", "units": 2, "use_bias": False}],
+     {"type": "Dense", "units": 2, "use_bias": False},
+     {"type": "RandomFlip", "mode": "vertical"},
+     {"type": "RandomTranslation", "height_factor": 0.2, "width_factor": 0, "fill_mode": "nearest"}],
 )
 
 
@@ -111,3 +113,30 @@ def test_layer_code_keeps_key_and_non_default_arguments():
     assert layer_code({"type": "Dropout"}) == "keras.layers.Dropout(rate=0.5)"
     assert layer_code({"type": "AveragePooling2D", "pool_size": 2, "strides": 1}) == (
         "keras.layers.AveragePooling2D(pool_size=2, strides=1)")
+
+
+def _regularised(model) -> list[float]:
+    """The L2 factor of every layer's kernel_regularizer (None where it has none)."""
+    return [getattr(getattr(layer, "kernel_regularizer", None), "l2", None)
+            for layer in model.layers]
+
+
+def test_weight_decay_puts_l2_on_every_kernel_and_adds_no_parameter():
+    input_shape, layers = presets.preset("stride")
+    keras.backend.clear_session()
+    model = build_model(input_shape, layers, weight_decay=1e-4)
+    assert_model_matches(model, input_shape, layers)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    factors = _regularised(model)
+    assert all(f == pytest.approx(1e-4) for f, k in zip(factors, kinds) if k in ("Conv2D", "Dense"))
+    assert all(f is None for f, k in zip(factors, kinds) if k not in ("Conv2D", "Dense"))
+    assert not any(_regularised(build_model(input_shape, layers)))
+
+
+def test_keras_code_with_weight_decay_builds_the_same_model():
+    input_shape, layers = presets.preset("stride")
+    code = keras_code(input_shape, layers, weight_decay=1e-4)
+    assert 'padding="same", kernel_regularizer=keras.regularizers.L2(0.0001)),' in code
+    model = run_code(code)
+    assert_model_matches(model, input_shape, layers)
+    assert _regularised(model) == _regularised(build_model(input_shape, layers, weight_decay=1e-4))

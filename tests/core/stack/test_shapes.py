@@ -301,6 +301,7 @@ WARNING_CASES = {  # code -> (input_shape, layers, layer_index)
     "dropout_rate_one": ((4, 4, 2), [{"type": "Dropout", "rate": 1}], 0),
     "softmax_not_last": ((4, 4, 2), [{"type": "Activation", "activation": "softmax"},
                                      {"type": "Flatten"}], 0),
+    "augment_not_image": ((4, 4, 2), [{"type": "Flatten"}, {"type": "RandomFlip"}], 1),
 }
 
 
@@ -355,3 +356,28 @@ def test_shapes_never_imports_tensorflow():
             "assert not {'tensorflow', 'keras'} & set(sys.modules), 'tf imported'")
     root = Path(__file__).parents[3]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_augmentation_keeps_the_shape_and_costs_nothing_counted():
+    """RandomFlip and RandomTranslation change pixels only while training: no weights, no
+    multiply-accumulates, the receptive field of the layer after them unchanged."""
+    layers = [{"type": "RandomFlip", "mode": "horizontal"},
+              {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+              conv(2, 3)]
+    flip, shift, convolution = summarize((32, 32, 3), layers)
+    assert flip.output_shape == shift.output_shape == (32, 32, 3)
+    assert (flip.params, flip.macs, shift.params, shift.macs) == (0, 0, 0, 0)
+    assert (flip.name, shift.name) == ("random_flip", "random_translation")
+    assert convolution.receptive_field == (3, 3) and not flip.warnings and not shift.warnings
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ({"type": "RandomFlip", "mode": "diagonal"}, "choice"),
+    ({"type": "RandomTranslation", "height_factor": -0.1, "width_factor": 0.1}, "rate_0_1"),
+    ({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1,
+      "fill_mode": "zeros"}, "choice"),
+])
+def test_augmentation_arguments_are_checked(spec, expected):
+    with pytest.raises(ShapeError) as info:
+        summarize((8, 8, 3), [spec])
+    assert info.value.details["expected"] == expected

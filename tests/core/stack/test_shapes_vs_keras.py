@@ -34,7 +34,8 @@ def keras_trace(input_shape, layers):
             kwargs = {key: value for key, value in spec.items() if key != "type"}
             layer = getattr(keras.layers, spec["type"])(**kwargs)
             x = layer(x)
-        except (ValueError, TypeError, ZeroDivisionError):  # what Keras raises
+        except (ValueError, TypeError, ZeroDivisionError,
+                NotImplementedError):  # what Keras raises (the last: a fill_mode)
             return trace, index
         trace.append((tuple(x.shape[1:]), layer.count_params(),
                       sum(prod(w.shape) for w in layer.trainable_weights),
@@ -61,7 +62,9 @@ def test_keras_also_fails_at_the_third_pooling_layer():
 
 def test_names_match_a_fresh_sequential():
     input_shape, layers = presets.preset("stride_pool_fixed")
-    layers = layers + [{"type": "Dropout", "rate": 0.5}, {"type": "Dense", "units": 2}]
+    layers = ([{"type": "RandomFlip", "mode": "horizontal"},
+               {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1}]
+              + layers + [{"type": "Dropout", "rate": 0.5}, {"type": "Dense", "units": 2}])
     keras.backend.clear_session()
     model = keras.Sequential([keras.Input(shape=input_shape)] + [
         getattr(keras.layers, s["type"])(**{k: v for k, v in s.items() if k != "type"})
@@ -95,6 +98,9 @@ ARGUMENT_CASES = [  # raw specs Keras refuses (or, for Conv2D "SAME", accepts)
     {"type": "Dropout", "rate": 1.5},
     {"type": "Dropout", "rate": -0.1},
     {"type": "Activation", "activation": "RELU"},
+    {"type": "RandomTranslation", "height_factor": 1.5, "width_factor": 0.1},
+    {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "foo"},
+    {"type": "RandomTranslation", "height_factor": 0.1},
 ]
 
 
@@ -130,6 +136,13 @@ OTHER = st.one_of(
     st.builds(lambda r: {"type": "Dropout", "rate": r}, st.sampled_from([0, 0.25, 0.5, 1])),
     st.just({"type": "Flatten"}),
     st.just({"type": "GlobalAveragePooling2D"}),
+    st.builds(lambda m: {"type": "RandomFlip", "mode": m},
+              st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"])),
+    st.just({"type": "RandomFlip"}),
+    st.fixed_dictionaries(
+        {"type": st.just("RandomTranslation"), "height_factor": st.sampled_from([0, 0.1, 1]),
+         "width_factor": st.sampled_from([0.05, 0.5])},
+        optional={"fill_mode": st.sampled_from(["reflect", "wrap", "constant", "nearest"])}),
     st.fixed_dictionaries({"type": st.just("Dense"), "units": st.integers(1, 4)},
                           optional={"activation": ACTIVATION, "use_bias": st.booleans()}),
 )
@@ -152,5 +165,10 @@ STACK = st.integers(1, 10).flatmap(lambda n: st.lists(LAYER, min_size=n, max_siz
 @example((4, 4, 2), [{"type": "Flatten"}, {"type": "GlobalAveragePooling2D"}])
 @example((4, 4, 2), [{"type": "GlobalAveragePooling2D"}, {"type": "MaxPooling2D"}])
 @example((5, 9, 1), [{"type": "AvgPool2D", "pool_size": (2, 3), "strides": (3, 1)}])
+@example((32, 32, 3), [{"type": "RandomFlip", "mode": "horizontal"},
+                       {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+                       {"type": "Conv2D", "filters": 2, "kernel_size": 3}, {"type": "Flatten"},
+                       {"type": "Dropout", "rate": 0.5}, {"type": "Dense", "units": 3}])
+@example((4, 4, 2), [{"type": "Flatten"}, {"type": "RandomFlip"}])
 def test_random_stacks_match_keras(input_shape, layers):
     assert our_trace(input_shape, layers) == keras_trace(input_shape, layers)

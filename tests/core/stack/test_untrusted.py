@@ -34,7 +34,19 @@ def test_what_the_editor_cannot_hold_is_refused_with_a_code():
     assert refused({"type": "Dense", "units": 3, "kernel_initializer": "x"}) == "bad_value"
     assert refused({"type": "Activation", "activation": None}) == "bad_value"
     assert refused({"type": "Dropout", "rate": 1.5}) == "bad_value"
-    assert len(SUPPORTED) == 9
+    assert refused({"type": "RandomFlip", "mode": "diagonal"}) == "bad_value"
+    assert refused({"type": "RandomTranslation", "height_factor": [0.1, 0.2],
+                    "width_factor": 0.1}) == "bad_value"
+    assert refused({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1,
+                    "seed": 3}) == "bad_value"
+    assert len(SUPPORTED) == 11
+
+
+def test_the_augmentation_layers_pass_as_the_editor_stores_them():
+    flip = {"type": "RandomFlip", "mode": "horizontal"}
+    shift = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0,
+             "fill_mode": "nearest"}
+    assert check_layer(dict(flip)) == flip and check_layer(dict(shift)) == shift
 
 
 def test_input_shapes():

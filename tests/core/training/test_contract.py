@@ -116,6 +116,33 @@ def test_the_key_is_the_training_identity():
     assert other_data.key() != config().key()
 
 
+def test_runs_from_before_the_controls_keep_their_identity():
+    """The controls against overfitting are left out of the key at their off values, so
+    a run trained before they existed (assets/runs) is still found; on, they change it."""
+    import hashlib
+
+    old = config().to_dict()
+    for name in ("augment", "dropout", "weight_decay", "early_stopping"):
+        del old["settings"][name]
+    identity = json.dumps({"settings": old["settings"], "data": "abc"}, sort_keys=True,
+                          separators=(",", ":"))
+    assert config().key() == hashlib.sha256(identity.encode()).hexdigest()[:32]
+    keys = {config(augment=True).key(), config(dropout=0.5).key(),
+            config(weight_decay=1e-4).key(), config(early_stopping=2).key(), config().key()}
+    assert len(keys) == 5
+
+
+def test_the_controls_belong_to_layer_stacks_and_early_stopping_needs_validation():
+    arm = lesson.arm_jobs(lesson.Settings(width=8), "/x.keras", "ab" * 32,
+                          presets.shared_extractor(8), n_classes=15)["scratch"]
+    with pytest.raises(ContractError, match="layer stack"):
+        dataclasses.replace(arm, dropout=0.5)
+    with pytest.raises(ContractError, match="validation split"):
+        dataclasses.replace(settings(), early_stopping=2, validation_split=0.0)
+    with pytest.raises(ContractError, match="dropout"):
+        dataclasses.replace(settings(), dropout=1.0)
+
+
 EVENTS = [
     PhaseEvent(Phase.IMPORTING), ReadyEvent(3.5, jobs_done=0),
     StartEvent(params=10, trainable=8, train_size=540, val_size=60, test_size=90, steps=9,

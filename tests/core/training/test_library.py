@@ -52,6 +52,18 @@ def library(tmp_path, config):
     return library
 
 
+def test_an_entry_from_before_the_controls_against_overfitting_opens(library, config):
+    """Entries written before RunSettings had augment, dropout, weight_decay and
+    early_stopping (the shipped library's) read as runs with those controls off."""
+    path = library.folders(config.key())[0] / ENTRY
+    data = json.loads(path.read_text())
+    for name in ("augment", "dropout", "weight_decay", "early_stopping"):
+        del data["settings"][name]
+    path.write_text(json.dumps(data))
+    found, skipped = library.find(config)
+    assert skipped == [] and found.entry.settings == config.settings
+
+
 def test_a_stored_run_is_found_whole(library, config):
     found, skipped = library.find(config)
     assert skipped == [] and found.folder.name == config.key()

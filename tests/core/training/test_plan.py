@@ -97,6 +97,12 @@ def test_calculator_stack_problems():
     ({"optimizer": "adagrad"}, "bad_optimizer"),
     ({"seed": -1}, "bad_seed"),
     ({"seed": 2**40}, "bad_seed"),
+    ({"augment": 1}, "bad_augment"),
+    ({"dropout": 0.95}, "bad_dropout"),
+    ({"dropout": -0.1}, "bad_dropout"),
+    ({"weight_decay": 2.0}, "bad_weight_decay"),
+    ({"early_stopping": 1.5}, "bad_early_stopping"),
+    ({"early_stopping": 3, "validation_split": 0.0}, "early_stopping_needs_validation"),
 ])
 def test_invalid_settings_are_rejected_with_a_code(changes, code):
     assert error_of(**changes).code == code
@@ -112,7 +118,9 @@ def test_a_split_that_leaves_nothing_to_train_on():
 def test_every_error_code_has_a_message_in_every_language():
     codes = {"bad_stack", "bad_model", "no_stack", "bad_target", "bad_input_shape",
              "bad_output", "bad_epochs", "bad_batch_size", "bad_learning_rate",
-             "bad_validation_split", "bad_seed", "bad_optimizer"}
+             "bad_validation_split", "bad_seed", "bad_optimizer", "bad_augment",
+             "bad_dropout", "bad_weight_decay", "bad_early_stopping",
+             "early_stopping_needs_validation"}
     for lang in LANGUAGES:
         assert {f"train.error.{c}" for c in codes} <= set(table(lang)), lang
 
@@ -143,3 +151,17 @@ def test_choices_missing_a_setting_are_a_bug_not_a_default():
     del choices["seed"]
     with pytest.raises(ValueError, match="seed"):
         plan(choices, TRAIN_SIZE)
+
+
+def test_the_controls_against_overfitting_are_off_by_default_and_change_the_built_stack():
+    off = plan(settings(), TRAIN_SIZE)
+    assert (off.settings.augment, off.settings.dropout, off.settings.weight_decay,
+            off.settings.early_stopping) == (False, 0.0, 0.0, 0)
+    on = plan(settings(augment=True, dropout=0.5, weight_decay=1e-4, early_stopping=3),
+              TRAIN_SIZE)
+    assert on.settings.layers == off.settings.layers, "the chosen model, as chosen"
+    types = [row.type for row in on.rows]
+    assert types[:2] == ["RandomFlip", "RandomTranslation"]
+    assert types[-3:] == ["Flatten", "Dropout", "Dense"]
+    assert on.params == off.params, "no control adds a weight"
+    assert on.settings.early_stopping == 3 and on.settings.weight_decay == 1e-4

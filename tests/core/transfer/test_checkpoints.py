@@ -23,6 +23,10 @@ def saved(tmp_path_factory):
     build_model((28, 28, 3), presets.shared_extractor(8)).save(folder / "small.keras")
     build_model((32, 32, 3), presets.super_model(8)).save(folder / "flat.keras")
     build_model((32, 32, 3), presets.shared_extractor(8)).save(folder / "old.h5")
+    augmented = [{"type": "RandomFlip", "mode": "horizontal"},
+                 {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+                 *presets.shared_extractor(8)]
+    build_model((32, 32, 3), augmented).save(folder / "augmented.keras")
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
@@ -51,6 +55,15 @@ def test_a_real_extractor_is_described(saved):
     assert info.layers[0] == {"type": "Conv2D", "filters": 8, "kernel_size": (3, 3),
                               "strides": (1, 1), "padding": "same", "activation": None,
                               "use_bias": True}
+
+
+def test_an_extractor_with_augmentation_layers_is_described(saved):
+    info = inspect_keras(saved["augmented.keras"], "augmented.keras")
+    assert info.layers[:2] == [
+        {"type": "RandomFlip", "mode": "horizontal"},
+        {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1,
+         "fill_mode": "reflect"}]
+    assert info.output_shape == (2, 2, 8)
 
 
 def test_lambda_layer_is_refused(saved):
@@ -96,3 +109,19 @@ def test_wrong_input_shape_is_refused(saved):
 
 def test_a_whole_classifier_is_not_an_extractor(saved):
     assert code_of(saved["flat.keras"]) == "not_extractor"
+
+
+def test_a_regularised_runs_model_passes_the_library_check(tmp_path):
+    """The run library checks every stored model.keras: one with augmentation layers,
+    Dropout and L2 kernel regularizers (core.training.regularise) is plain Keras."""
+    from core.stack.build import build_model
+    from core.transfer.checkpoints import check_archive
+    from core.training.plan import DEFAULTS, plan
+    from core.training.regularise import model_layers
+
+    settings = plan(dict(DEFAULTS, augment=True, dropout=0.5, weight_decay=1e-4),
+                    train_size=7500).settings
+    build_model(settings.input_shape, model_layers(settings),
+                weight_decay=settings.weight_decay).save(tmp_path / "model.keras")
+    config = check_archive((tmp_path / "model.keras").read_bytes())
+    assert '"L2"' in json.dumps(config) and '"RandomTranslation"' in json.dumps(config)
