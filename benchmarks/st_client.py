@@ -140,6 +140,11 @@ class Session:
             kind = message.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = message.new_session.page_script_hash
+                if not message.metadata.run.fragment_ids:
+                    # A full run: as the browser does, keep only the timers of fragments
+                    # it registers again (the server ignores a tick of a fragment that
+                    # is gone, without an answer).
+                    self.timers = {}
             elif kind == "navigation":  # st.navigation ran: the page this run shows
                 self.page_hash = message.navigation.page_script_hash
             elif kind == "page_info_changed":

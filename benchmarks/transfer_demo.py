@@ -36,7 +36,7 @@ BUDGET_S = 180  # the issue: the demo lesson must finish in under 3 minutes on 2
 def wait_warm(manager: JobManager, timeout: float = 120) -> None:
     manager.prewarm()
     deadline = time.monotonic() + timeout
-    while not manager._warm.ready.is_set() and time.monotonic() < deadline:
+    while not manager.local_pool.has_ready() and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

@@ -31,7 +31,10 @@ from core.training.pool import WorkerPool, reuse_from_env, threads_per_job
 from core.training.reaper import Reaper
 from core.training.sessions import SessionTokens
 
-DEFAULT_MAX_RUNNING = 1  # one job trains at a time on a 2-core machine; the rest queue
+# One job trains at a time on a 2-core machine; the rest queue. Two at once (one thread
+# each) finish a queue 11-18% sooner but make a lone run 35% slower, and two super-model
+# jobs peak at 2.7 GB, a Community Cloud container's all (benchmarks/parallel_jobs.py).
+DEFAULT_MAX_RUNNING = 1
 KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
 ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long stops watching
 FORGET_AFTER_S = 300.0  # ... and this long, it loses its ended runs (Streamlit keeps a

@@ -52,6 +52,11 @@ class WorkerPool:
             if not any(w.alive() for w in self.idle):
                 self.idle = [self._spawn()]
 
+    def has_ready(self) -> bool:
+        """Whether an idle worker has imported TensorFlow and waits for a job."""
+        with self.lock:
+            return any(w.alive() and w.ready.is_set() for w in self.idle)
+
     def give_back(self, worker: WorkerProcess, clean: bool) -> None:
         """A worker whose job ended: kept for the next job if it ended cleanly and has
         jobs left, else retired (in a thread: retiring waits for the process)."""

@@ -151,7 +151,9 @@ def test_a_tiny_run_from_start_to_results(tiny):
     assert accuracy == f"{100 * job.result.test_accuracy:.1f}%", "the notebook's formula"
     assert {"train_live_batches", "train_live_epochs", "train_confusion",
             "train_compare_chart"} <= {c.key for c in tiny.get("plotly_chart")}
-    assert len(tiny.get("download_button")) == 2
+    assert sorted(b.proto.label for b in tiny.get("download_button")) == [
+        "Download the history (CSV)", "Download the model (.keras)",
+        "Download the script (.py)", "Download the script (.py)"], "the settings' and the run's"
     assert not tiny.button(key="train_start").disabled
     from streamlit.runtime import Runtime
 
