@@ -8,6 +8,7 @@ strict mode. `widget()` excludes the stale copy; `settle()` waits until none is 
 """
 import re
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 SETTLE_MS = 240_000  # ms: a rerun takes well under a second, but CI may be busy training
@@ -27,10 +28,19 @@ def settle(page, timeout: float = SETTLE_MS) -> None:
 def choose(page, key: str, option: str, type_it: bool = False) -> None:
     """Pick `option` in the selectbox with widget key `key`. `type_it` filters the list
     first, as a long list only renders the options that fit."""
-    widget(page, key).get_by_role("combobox").click()
-    if type_it:
-        page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+    for attempt in range(3):  # a rerun that lands meanwhile redraws the box and closes its list
+        widget(page, key).get_by_role("combobox").click()
+        if type_it:
+            page.keyboard.type(option)
+        item = page.get_by_role("option", name=option, exact=True)
+        try:
+            item.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            settle(page)
+    item.click()
     settle(page)
 
 

@@ -57,7 +57,7 @@ def test_the_same_start_joins_the_run_already_training(classmates, screenshot_di
 
 def test_one_watchers_stop_leaves_the_run_to_the_other(classmates, screenshot_dir):
     alice, bob = classmates
-    alice.get_by_role("button", name="Stop").click()
+    alice.get_by_role("button", name="Stop", exact=True).click()
     expect(alice.get_by_text("You left the shared run")).to_be_visible(timeout=SLOW)
     expect(bob.get_by_text(re.compile(r"Finished\. Test accuracy"))).to_be_visible(
         timeout=SLOW)

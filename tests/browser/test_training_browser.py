@@ -92,7 +92,7 @@ def classmate(browser, train_app_url, training):
 @pytest.fixture(scope="module")
 def stopped(training):
     """The run stopped by the student: its model so far is kept."""
-    training.get_by_role("button", name="Stop").click()
+    training.get_by_role("button", name="Stop", exact=True).click()
     expect(training.get_by_text(STOPPED)).to_be_visible(timeout=SLOW)
     return training
 
