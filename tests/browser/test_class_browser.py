@@ -25,7 +25,7 @@ def open_and_start(page, url):
     expect(page.get_by_role("heading", name="Training: watch a CNN learn")).to_be_visible(
         timeout=SLOW)
     settle(page)
-    for key, value in (("train_seed", SEED), ("train_epochs", "30"), ("train_batch_size", "20")):
+    for key, value in (("train_seed", SEED), ("train_epochs", "50"), ("train_batch_size", "20")):
         field = widget(page, key).locator("input")
         field.fill(value)
         field.press("Enter")
