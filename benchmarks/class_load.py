@@ -217,6 +217,7 @@ def main() -> None:
         data_dir.mkdir()
         port = free_port()
         server = start_server(data_dir, port, {"CNNLAB_TRAIN_MAX_IMAGES": str(args.max_images),
+                                               "CNNLAB_LIBRARY_DIR": str(Path(tmp) / "library"),
                                                "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
         url = f"http://127.0.0.1:{port}"
         sampler = MemorySampler(server.pid)

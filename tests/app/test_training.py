@@ -105,11 +105,14 @@ def session_job(app):
 
 def test_a_waiting_job_redraws_slower_than_a_running_one():
     from core.training.contract import JobState as S
-    from ui.jobs import POLL_S, QUEUED_POLL_S, poll_every
+    from ui.jobs import CROWD, CROWD_POLL_S, POLL_S, QUEUED_POLL_S, poll_every
 
     assert poll_every([S.QUEUED]) == QUEUED_POLL_S > POLL_S
     assert poll_every([S.QUEUED, S.RUNNING]) == poll_every([S.STOPPING]) == POLL_S
     assert poll_every([S.DONE, S.STOPPED, S.FAILED]) is None
+    assert poll_every([S.RUNNING], watchers=CROWD) == POLL_S, "a few classmates: twice a second"
+    assert poll_every([S.RUNNING], watchers=CROWD + 1) == CROWD_POLL_S > POLL_S, "a class"
+    assert poll_every([S.DONE], watchers=40) is None
 
 
 def restart_warnings(app) -> list[str]:

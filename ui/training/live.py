@@ -58,23 +58,39 @@ def _ended(snapshot: Snapshot, t) -> None:
         st.error(jobs.error_text(snapshot, t), icon=":material/error:")
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _charts(moment: tuple, texts: tuple, _snapshot: Snapshot) -> tuple:
+    """(batch loss figure or None, epoch figure or None) of a run at one `moment` (its id,
+    counts and last records), built once for all who watch it: a class sharing a run
+    reruns this panel for every watcher, and building the figures was most of a rerun."""
+    texts = dict(texts)
+    batches = epochs = None
+    if _snapshot.batches:
+        batches = train_figures.batch_loss_figure(
+            evaluation.batches_frame(_snapshot.batches, _snapshot.steps),
+            {"title": texts["batch_title"], "epoch": texts["epoch"], "loss": texts["loss"]})
+    if _snapshot.epochs:
+        epochs = train_figures.epoch_figure(evaluation.epochs_frame(_snapshot.epochs), texts)
+    return batches, epochs
+
+
 def curves(snapshot: Snapshot, t, key: str) -> None:
     """Per-batch loss and per-epoch loss/accuracy of one run (keys: key + _batches/_epochs)."""
     left, right = st.columns([2, 3])
-    if snapshot.batches:
-        batches = evaluation.batches_frame(snapshot.batches, snapshot.steps)
-        left.plotly_chart(train_figures.batch_loss_figure(batches, {
-            "title": t("train.chart.batch_loss"), "epoch": t("train.axis.epoch"),
-            "loss": t("train.axis.loss")}), key=f"{key}_batches")
+    texts = {"batch_title": t("train.chart.batch_loss"), "epoch": t("train.axis.epoch"),
+             "loss": t("train.axis.loss"), "accuracy": t("train.axis.accuracy"),
+             "train": t("train.legend.train"), "val": t("train.legend.val"),
+             "loss_title": t("train.chart.epoch_loss"),
+             "accuracy_title": t("train.chart.epoch_accuracy")}
+    moment = (snapshot.id, len(snapshot.batches), len(snapshot.epochs),
+              repr(snapshot.batches[-1:]), repr(snapshot.epochs[-1:]))
+    batches, epochs = _charts(moment, tuple(sorted(texts.items())), snapshot)
+    if batches is not None:
+        left.plotly_chart(batches, key=f"{key}_batches")
         if len(snapshot.epochs) >= 2:  # the steps show from the second epoch on
             left.caption(t("train.chart.batch_loss.why"))
-    if snapshot.epochs:
-        epochs = evaluation.epochs_frame(snapshot.epochs)
-        right.plotly_chart(train_figures.epoch_figure(epochs, {
-            "epoch": t("train.axis.epoch"), "loss": t("train.axis.loss"),
-            "accuracy": t("train.axis.accuracy"), "train": t("train.legend.train"),
-            "val": t("train.legend.val"), "loss_title": t("train.chart.epoch_loss"),
-            "accuracy_title": t("train.chart.epoch_accuracy")}), key=f"{key}_epochs")
+    if epochs is not None:
+        right.plotly_chart(epochs, key=f"{key}_epochs")
     elif snapshot.batches:
         right.caption(t("train.first_epoch"))
 
@@ -82,7 +98,8 @@ def curves(snapshot: Snapshot, t, key: str) -> None:
 def live(job, t) -> None:
     """The latest run of this session, redrawn while it is active or being replayed."""
     snapshot = job.snapshot()
-    every = jobs.poll_every([job.state])
+    crowd = snapshot.watchers  # as the page ran: a join or leave does not rerun every watcher
+    every = jobs.poll_every([job.state], crowd)
     if every is None and replay.playing(snapshot):
         every = jobs.POLL_S
 
@@ -90,7 +107,7 @@ def live(job, t) -> None:
     def panel():
         snapshot = job.snapshot()
         replayed = replay.playing(snapshot) if not snapshot.active else None
-        if every is not None and (jobs.poll_every([snapshot.state]) or (
+        if every is not None and (jobs.poll_every([snapshot.state], crowd) or (
                 jobs.POLL_S if replayed else None)) != every:
             st.rerun()  # ended (results, the Start button, the run lists) or left the queue
         st.markdown(f"**{run_label(snapshot, t)}**")
