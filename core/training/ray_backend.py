@@ -25,6 +25,7 @@ from typing import Callable
 
 from core import config as app_config
 from core.training.contract import Assignment, ErrorEvent, parse_event, to_line
+from core.training.pool import WorkerPool
 from core.training.process import WorkerExit
 
 POLL_S = 0.25  # how often the server asks an actor for new events
@@ -122,20 +123,17 @@ class RayWorker:
         self.kill()
 
 
-class RayPool:
-    """Hands out RayWorkers; the manager's WorkerPool for a cluster."""
+class RayPool(WorkerPool):
+    """Hands out RayWorkers: the local WorkerPool's keeping and reusing, for a cluster."""
 
     def __init__(self, ray, cpus: int, gpus: float, jobs_per_worker: int):
+        super().__init__(warm=True, jobs_per_worker=jobs_per_worker)
         self.ray, self.cpus, self.gpus = ray, cpus, gpus
-        self.jobs_per_worker = jobs_per_worker
-        self.warm_enabled = True
         self.engine = "ray"
         self.broken: str | None = None  # why the cluster is no longer usable
         from core.training.ray_actor import TrainingActorBody
 
         self.actor_class = ray.remote(TrainingActorBody)
-        self.idle: list[RayWorker] = []
-        self.lock = threading.Lock()
         self._arrays: dict[str, object] = {}  # .npz path -> its bytes in the object store
 
     def arrays(self, path: str):
@@ -145,30 +143,8 @@ class RayPool:
                 self._arrays[path] = self.ray.put(Path(path).read_bytes())
             return self._arrays[path]
 
-    def take(self) -> RayWorker:
-        with self.lock:
-            alive = [w for w in self.idle if w.alive()]
-            self.idle = []
-        return alive[0] if alive else RayWorker(self)
-
-    def prewarm(self) -> None:
-        with self.lock:
-            if not any(w.alive() for w in self.idle):
-                self.idle = [RayWorker(self)]
-
-    def give_back(self, worker: RayWorker, clean: bool) -> None:
-        keep = clean and worker.alive() and worker.jobs_assigned < self.jobs_per_worker
-        with self.lock:
-            if keep and not any(w.alive() for w in self.idle):
-                self.idle.append(worker)
-                return
-        threading.Thread(target=worker.retire, daemon=True).start()
-
-    def close(self) -> None:
-        with self.lock:
-            idle, self.idle = self.idle, []
-        for worker in idle:
-            worker.retire()
+    def _spawn(self) -> RayWorker:
+        return RayWorker(self)
 
     def slots(self) -> int:
         """Jobs the cluster can train at once with what each is given."""
