@@ -25,16 +25,21 @@ TINY = [  # a small CNN: fast to train, still a real convolution stack
 ]
 
 
+def brightest_channel_data(path, train: int, test: int) -> str:
+    """`train` + `test` images whose class is the brightest colour channel, saved at `path`."""
+    rng = np.random.default_rng(0)
+    n = train + test
+    x = rng.integers(0, 120, (n, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, 3, n)
+    x[np.arange(n), :, :, y] += 100
+    np.savez(path, x_train=x[:train], y_train=y[:train], x_test=x[train:], y_test=y[train:])
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def data_path(tmp_path_factory):
     """600 train / 90 test images whose class is the brightest colour channel."""
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 120, (690, 32, 32, 3), dtype=np.uint8)
-    y = rng.integers(0, 3, 690)
-    x[np.arange(690), :, :, y] += 100
-    path = tmp_path_factory.mktemp("jobs") / "data.npz"
-    np.savez(path, x_train=x[:600], y_train=y[:600], x_test=x[600:], y_test=y[600:])
-    return str(path)
+    return brightest_channel_data(tmp_path_factory.mktemp("jobs") / "data.npz", 600, 90)
 
 
 LONG = 5000  # epochs no test waits for: a run that is still going when the test acts on it

@@ -10,14 +10,13 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from core.config import ROOT
 from core.training.contract import JobState
 from core.training.manager import JobManager
 from tests.browser.conftest import free_port
-from tests.core.training.test_jobs import LONG, make_config, wait
+from tests.core.training.test_jobs import LONG, brightest_channel_data, make_config, wait
 
 pytestmark = pytest.mark.slow
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -46,13 +45,7 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def data_path(tmp_path_factory):
     """300 train / 60 test images whose class is the brightest colour channel."""
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 120, (360, 32, 32, 3), dtype=np.uint8)
-    y = rng.integers(0, 3, 360)
-    x[np.arange(360), :, :, y] += 100
-    path = tmp_path_factory.mktemp("ray-data") / "data.npz"
-    np.savez(path, x_train=x[:300], y_train=y[:300], x_test=x[300:], y_test=y[300:])
-    return str(path)
+    return brightest_channel_data(tmp_path_factory.mktemp("ray-data") / "data.npz", 300, 60)
 
 
 @pytest.fixture(scope="module")
