@@ -21,7 +21,7 @@ from core.training import look_inside as inspect_model
 from core.training.forward import Pass, forward
 from ui.language import relabel_after_switch
 from ui.training import forward_models
-from ui.training.look_inside import BIG
+from ui.training.look_inside import BIG, uploaded_image
 from ui.training.runs import outputs
 
 # Choice widgets whose option labels are translated (see ui.language).
@@ -80,19 +80,12 @@ def _truth(choice, dataset, index: int, t) -> str:
 
 
 def _upload(t):
-    upload = st.file_uploader(t("train.own.upload"), type=["png", "jpg", "jpeg"],
-                              key="train_forward_upload",
-                              max_upload_size=inspect_model.MAX_UPLOAD_BYTES // 2**20)
-    if upload is None:
-        st.caption(t("inside.forward.upload.none"))
+    uploaded = uploaded_image("train_forward_upload", t)
+    if uploaded is None:
+        if st.session_state.get("train_forward_upload") is None:  # not a refused file
+            st.caption(t("inside.forward.upload.none"))
         return None
-    try:
-        image, (width, height) = inspect_model.decode_upload(upload.getvalue())
-    except inspect_model.ImageError as err:
-        details = {k: (f"{v:.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int)
-                       else v) for k, v in err.details.items()}
-        st.error(t(f"train.upload.{err.code}", **details), icon=":material/broken_image:")
-        return None
+    image, (width, height) = uploaded
     return image, t("train.own.caption", width=width, height=height)
 
 

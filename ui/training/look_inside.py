@@ -87,20 +87,28 @@ def _filters(model, snapshot: Snapshot, t) -> None:
                  size="x".join(map(str, tiles.shape[1:3]))))
 
 
-def own_image_ui(model, names, t) -> None:
-    st.markdown(t("train.own.why", n=len(names), classes=", ".join(names)))
-    upload = st.file_uploader(t("train.own.upload"), type=["png", "jpg", "jpeg"],
-                              key="train_upload",
+def uploaded_image(key: str, t):
+    """A student's own image from the uploader with widget key `key`: (32x32x3 image,
+    (width, height) as sent), or None with nothing sent or a refusal shown."""
+    upload = st.file_uploader(t("train.own.upload"), type=["png", "jpg", "jpeg"], key=key,
                               max_upload_size=inspect_model.MAX_UPLOAD_BYTES // 2**20)
     if upload is None:
-        return
+        return None
     try:
-        image, (width, height) = inspect_model.decode_upload(upload.getvalue())
+        return inspect_model.decode_upload(upload.getvalue())
     except inspect_model.ImageError as err:
         details = {k: (f"{v:.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int)
                        else v) for k, v in err.details.items()}
         st.error(t(f"train.upload.{err.code}", **details), icon=":material/broken_image:")
+        return None
+
+
+def own_image_ui(model, names, t) -> None:
+    st.markdown(t("train.own.why", n=len(names), classes=", ".join(names)))
+    uploaded = uploaded_image("train_upload", t)
+    if uploaded is None:
         return
+    image, (width, height) = uploaded
     probs = inspect_model.classify(model, image)
     left, right = st.columns([1, 2])
     left.image(upscale(image, BIG), output_format="PNG",
