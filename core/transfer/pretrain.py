@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -60,23 +59,14 @@ def run_pretrain(dataset: Dataset, width: int, epochs: int, out: Path, seed: int
                  report=print) -> Path:
     """Train through the job engine and write the extractor and its metadata to `out`."""
     from core.training.arrays import job_config
-    from core.training.contract import JobState
     from core.training.manager import JobManager
+    from core.training.run import follow
 
     manager = JobManager(max_running=1, warm=False)
     try:
         config = job_config(dataset, pretrain_settings(width, epochs, seed), manager.root)
         job = manager.submit("pretrain", config).job
-        shown = 0
-        while job.active:
-            time.sleep(0.5)
-            for epoch in job.snapshot().epochs[shown:]:
-                accuracy = "-" if epoch.val_accuracy is None else f"{epoch.val_accuracy:.1%}"
-                report(f"epoch {epoch.epoch + 1}/{epochs}: loss {epoch.loss:.3f}, "
-                       f"val accuracy {accuracy}")
-                shown += 1
-        if job.state != JobState.DONE:
-            raise RuntimeError(f"pretraining {job.state}: {job.error}")
+        follow(job, report, name="pretraining")  # its epochs reported; RuntimeError unless done
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"extractor-w{width}.keras"
         shutil.copyfile(job.out_dir / "extractor.keras", target)
