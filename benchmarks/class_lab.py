@@ -2,7 +2,7 @@
 
 Run by hand (several minutes per setting):
 
-    python -m benchmarks.class_lab [--sessions 40] [--own 12] [--images 1500] [--slots 1]
+    python -m benchmarks.class_lab [--sessions 40] [--own 12] [--images 1500] [--slots 2]
                                    [--seeded] [--window 60]
 
 Starts `streamlit run` on 127.0.0.1 on the synthetic dataset (with `--ray`, training on
@@ -165,7 +165,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--own", type=int, default=12)
     parser.add_argument("--images", type=int, default=1500)
-    parser.add_argument("--slots", type=int, default=1)
+    parser.add_argument("--slots", type=int, default=2,
+                        help="jobs training at once (CNNLAB_MAX_JOBS; the app's default is 2)")
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--seeded", action="store_true")
     parser.add_argument("--ray", action="store_true",

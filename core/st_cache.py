@@ -6,6 +6,7 @@ rest of core stays plain Python that tests and scripts import without a server.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -133,7 +134,8 @@ def _session_alive(session_id: str) -> bool:
 
 
 def _max_running_jobs() -> int:
-    """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 1."""
+    """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 2 (as memory allows:
+    core.training.memory)."""
     from core.training.manager import DEFAULT_MAX_RUNNING, max_running_from_env
 
     try:
@@ -143,6 +145,20 @@ def _max_running_jobs() -> int:
     except Exception:  # no secrets.toml at all: Streamlit raises its own error type
         secret = DEFAULT_MAX_RUNNING
     return max_running_from_env(default=max(1, secret))
+
+
+def _memory_budget_mb() -> float:
+    """CNNLAB_MEMORY_MB, else st.secrets["training"]["memory_mb"], else a Community Cloud
+    container's 2.7 GB: what the server and its training workers may use together."""
+    from core.training import memory
+
+    if os.environ.get("CNNLAB_MEMORY_MB"):
+        return memory.budget_mb()
+    try:
+        secret = float(_secret("training", "memory_mb") or 0)
+    except (ValueError, TypeError):
+        secret = 0.0
+    return secret if secret > 0 else memory.budget_mb()
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,7 +172,7 @@ def job_manager():
     library = RunLibrary(config.LIBRARY_DIR, shipped=(config.SHIPPED_RUNS,),
                          max_bytes=config.LIBRARY_MB * 2**20)
     manager = JobManager(max_running=_max_running_jobs(), session_alive=_session_alive,
-                         library=library)
+                         library=library, memory_budget_mb=_memory_budget_mb())
     address = ray_address()
     if address:  # train on the department's cluster once it answers (README: hosting)
         from core.training.pool import reuse_from_env

@@ -38,6 +38,7 @@ class Job:
     group: str = "train"  # the page that started it: a session keeps a few of each
     origin: Origin = Origin.TRAINED
     estimate_s: float | None = None  # expected training time, from the plan
+    memory_mb: float = 0.0  # its worker's expected peak (core.training.memory)
     engine: str = "local"  # where it trains: "local" worker processes or a "ray" cluster
     state: JobState = JobState.QUEUED
     phase: Phase = Phase.QUEUED

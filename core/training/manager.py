@@ -20,21 +20,23 @@ from pathlib import Path
 from typing import Callable
 
 from core import config as app_config
-from core.training import queue
+from core.training import memory, queue
 from core.training.contract import (
     Assignment, ErrorEvent, JobConfig, JobState, Phase,
 )
 from core.training.folders import new_root, session_dir
 from core.training.job import Job, Origin
 from core.training.library import RunLibrary, Skipped
-from core.training.pool import WorkerPool, reuse_from_env, threads_per_job
+from core.training.pool import WorkerPool, reuse_from_env
 from core.training.reaper import Reaper
 from core.training.sessions import SessionTokens
 
-# One job trains at a time on a 2-core machine; the rest queue. Two at once (one thread
-# each) finish a queue 11-18% sooner but make a lone run 35% slower, and two super-model
-# jobs peak at 2.7 GB, a Community Cloud container's all (benchmarks/parallel_jobs.py).
-DEFAULT_MAX_RUNNING = 1
+# Two jobs train at once, each with TensorFlow threads for every CPU: on 2 cores that
+# finishes a queue of stride runs in 0.71 of the time one at a time takes, and a run
+# alone keeps its full speed (benchmarks/parallel_jobs.py, README "Measured"). A second
+# job starts only if it fits the memory budget beside the first (core.training.memory):
+# two super-model jobs do not fit a Community Cloud container.
+DEFAULT_MAX_RUNNING = 2
 KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
 ORPHAN_GRACE_S = app_config.ORPHAN_GRACE_S  # a session gone this long stops watching
 FORGET_AFTER_S = 300.0  # ... and this long, it loses its ended runs (Streamlit keeps a
@@ -65,13 +67,14 @@ class JobManager:
                  session_alive: Callable[[str], bool] | None = None,
                  orphan_grace: float = ORPHAN_GRACE_S, forget_after: float = FORGET_AFTER_S,
                  keep_ended: int = KEEP_ENDED, library: RunLibrary | None = None,
-                 jobs_per_worker: int | None = None, pool=None):
-        self.max_running = max_running
+                 jobs_per_worker: int | None = None, pool=None,
+                 memory_budget_mb: float | None = None):
+        self.max_running = self.local_max_running = max_running
+        self.memory_budget_mb = memory_budget_mb or memory.budget_mb()
         self.keep_ended = keep_ended
         self.root = Path(root) if root is not None else new_root()
         self.library = library or RunLibrary(None)
-        self.local_pool = WorkerPool(warm, threads_per_job(max_running),
-                                     jobs_per_worker or reuse_from_env())
+        self.local_pool = WorkerPool(warm, None, jobs_per_worker or reuse_from_env())
         self.pool = pool or self.local_pool  # a cluster's (core.training.ray_backend), or ours
         self.engine_problem: str | None = None  # why training fell back from the cluster
         self.session_alive = session_alive or (lambda session_id: True)
@@ -109,7 +112,8 @@ class JobManager:
                 job = self._from_library(job_id, session_id, config, group, found)
             else:
                 job = Job(job_id, config, self.root / "runs" / f"job-{job_id}", [session_id],
-                          {session_id}, group=group, estimate_s=estimate_s)
+                          {session_id}, group=group, estimate_s=estimate_s,
+                          memory_mb=memory.job_mb(config))
             self.jobs.append(job)
             self._prune(session_id, group)
             self._schedule()
@@ -175,9 +179,11 @@ class JobManager:
 
     def forecast(self) -> dict[int, tuple[float, float]]:
         """job id -> (start, end) in seconds from now, for every queued job."""
-        waiting = self.queued()
-        times = self.timing.forecast([(j.snapshot(), j.estimate_s) for j in self.running()],
-                                     [j.estimate_s for j in waiting], self.max_running)
+        waiting, running = self.queued(), self.running()
+        times = self.timing.forecast([(j.snapshot(), j.estimate_s) for j in running],
+                                     [j.estimate_s for j in waiting], self.max_running,
+                                     self._memory_fits, [j.memory_mb for j in running],
+                                     [j.memory_mb for j in waiting])
         return {job.id: when for job, when in zip(waiting, times)}
 
     def jobs_of(self, session_id: str) -> list[Job]:
@@ -209,15 +215,29 @@ class JobManager:
                 shutil.rmtree(job.out_dir, ignore_errors=True)
 
     # --- scheduling ----------------------------------------------------------------
+    def _memory_fits(self, running_mb: list[float], next_mb: float) -> bool:
+        """Whether a job may start beside these: a cluster's memory is not this server's."""
+        return self.pool is not self.local_pool or memory.fits(
+            running_mb, next_mb, self.memory_budget_mb)
+
     def _schedule(self) -> None:
+        """Start queued jobs in their order while a slot is free and the next one fits in
+        memory beside the jobs training; one that does not fit holds back the ones
+        behind it, so a big model is never passed over for ever."""
         with self.lock:
-            free = self.max_running - len(self.running())
+            running = self.running()
             waiting = self.queued()
-            for job in waiting[:max(free, 0)]:
+            started = 0
+            for job in waiting:
+                if len(running) >= self.max_running or not self._memory_fits(
+                        [j.memory_mb for j in running], job.memory_mb):
+                    break
                 self._start(job)
+                running.append(job)
+                started += 1
             # The next job should find TensorFlow imported: a running worker takes it after
             # its own job, unless that was its last; then a spare imports meanwhile.
-            if len(waiting) > max(free, 0) and any(
+            if len(waiting) > started and any(
                     j.worker and j.worker.jobs_assigned >= self.pool.jobs_per_worker
                     for j in self.running()):
                 self.pool.prewarm()
@@ -225,7 +245,7 @@ class JobManager:
     def _start(self, job: Job) -> None:
         if self.pool is not self.local_pool and getattr(self.pool, "broken", None):
             self.engine_problem = self.pool.broken  # the cluster is gone: train here
-            self.pool = self.local_pool
+            self.pool, self.max_running = self.local_pool, self.local_max_running
         worker = self.pool.take()
         job.engine = getattr(self.pool, "engine", "local")
         self.served[job.lead] = time.time()

@@ -75,14 +75,6 @@ class WorkerPool:
             worker.retire()
 
 
-def threads_per_job(slots: int) -> int | None:
-    """TensorFlow threads for each of `slots` jobs training at once: the CPUs shared out
-    (None for one job: all of them)."""
-    from core.training.cpus import usable_cpus
-
-    return None if slots <= 1 else max(1, usable_cpus() // slots)
-
-
 def reuse_from_env(default: int = JOBS_PER_WORKER) -> int:
     """CNNLAB_JOBS_PER_WORKER: 1 gives every job a fresh worker (the old behaviour)."""
     try:

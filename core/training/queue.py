@@ -10,8 +10,7 @@ the running jobs have left and what each queued one is expected to take.
 """
 from __future__ import annotations
 
-import heapq
-from typing import Sequence
+from typing import Callable, Sequence
 
 
 def order(queued: Sequence, served: dict[str, float], priority: set[str]) -> list:
@@ -33,20 +32,28 @@ def order(queued: Sequence, served: dict[str, float], priority: set[str]) -> lis
     return first + rounds
 
 
-def forecast(remaining: Sequence[float], durations: Sequence[float],
-             slots: int) -> list[tuple[float, float]]:
+def forecast(remaining: Sequence[float], durations: Sequence[float], slots: int,
+             fits: Callable[[list[float], float], bool] | None = None,
+             running_mb: Sequence[float] = (), queued_mb: Sequence[float] = ()
+             ) -> list[tuple[float, float]]:
     """(start, end) in seconds from now for each queued job, in queue order.
 
     remaining: seconds each running job still needs; durations: what each queued job
-    should take (start-up included); slots: jobs that train at once."""
-    free = sorted(list(remaining)[:slots])
-    free += [0.0] * (slots - len(free))
-    heapq.heapify(free)
-    times = []
-    for duration in durations:
-        start = heapq.heappop(free)
-        times.append((start, start + duration))
-        heapq.heappush(free, start + duration)
+    should take (start-up included); slots: jobs that train at once. With `fits(the
+    memory of the jobs training, the next one's)` (core.training.memory), a job also
+    waits until it fits beside them; running_mb and queued_mb are the jobs' memory. Jobs
+    start in order: one that must wait holds back the ones behind it."""
+    running = list(zip(remaining, list(running_mb) or [0.0] * len(remaining)))
+    now, times = 0.0, []
+    for i, duration in enumerate(durations):
+        memory = queued_mb[i] if queued_mb else 0.0
+        while True:
+            running = [(end, mb) for end, mb in running if end > now]
+            if len(running) < slots and (fits is None or fits([mb for _, mb in running], memory)):
+                break
+            now = min(end for end, _ in running)
+        times.append((now, now + duration))
+        running.append((now + duration, memory))
     return times
 
 
@@ -80,9 +87,11 @@ class Timing:
             ratio = snapshot.epochs[-1].t / estimate_s
             self.speed = 0.5 * self.speed + 0.5 * min(max(ratio, 0.1), 10.0)
 
-    def forecast(self, running, estimates, slots: int) -> list[tuple[float, float]]:
+    def forecast(self, running, estimates, slots: int, fits=None, running_mb=(),
+                 queued_mb=()) -> list[tuple[float, float]]:
         """(start, end) from now for queued jobs with these estimates, after the running
-        jobs ((snapshot, estimate) pairs) have done what they have left."""
+        jobs ((snapshot, estimate) pairs) have done what they have left; `fits` and the
+        memory as in `forecast`."""
         import time
 
         from core.training.progress import progress
@@ -94,4 +103,5 @@ class Timing:
             expected = self.expected(estimate_s)
             remaining.append(left if left is not None
                              else max(expected - (now - (snapshot.started or now)), 1.0))
-        return forecast(remaining, [self.expected(e) for e in estimates], slots)
+        return forecast(remaining, [self.expected(e) for e in estimates], slots, fits,
+                        running_mb, queued_mb)

@@ -319,3 +319,19 @@ def test_a_run_stops_when_every_watchers_tab_has_closed(tmp_path, data_path):
         assert job.state == JobState.STOPPED
     finally:
         manager.shutdown()
+
+
+def test_a_lost_cluster_trains_here_with_this_servers_slots(tmp_path, data_path):
+    from types import SimpleNamespace
+
+    manager = JobManager(max_running=1, warm=False, root=tmp_path)
+    try:
+        manager.pool = SimpleNamespace(broken="the head node went away", engine="ray")
+        manager.max_running = 4  # the cluster's slots
+        job = manager.submit("a", make_config(data_path, epochs=1)).job
+        assert manager.pool is manager.local_pool and manager.max_running == 1
+        assert manager.engine_problem == "the head node went away"
+        wait(lambda: not job.active)
+        assert job.state == JobState.DONE and job.engine == "local"
+    finally:
+        manager.shutdown()

@@ -51,3 +51,19 @@ def test_forecast_never_starts_more_than_slots_at_once(slots):
     times = forecast([5.0] * slots, [7.0] * 10, slots)
     for t in {start for start, _ in times}:
         assert sum(start <= t < end for start, end in times) <= slots
+
+
+def test_forecast_a_job_waits_until_it_fits_in_memory_and_holds_back_the_next():
+    fits = lambda running, next_mb: sum(running) + next_mb <= 100  # noqa: E731
+    times = forecast([30.0], [10.0, 20.0], slots=2, fits=fits, running_mb=[60.0],
+                     queued_mb=[50.0, 30.0])
+    # 50 MB does not fit beside the 60 MB job: it starts when that ends, and the 30 MB one
+    # (which would have fitted at once) does not pass it.
+    assert times == [(30.0, 40.0), (30.0, 50.0)]
+
+
+def test_forecast_a_job_too_big_for_the_budget_still_starts_alone():
+    fits = lambda running, next_mb: not running or sum(running) + next_mb <= 100  # noqa: E731
+    times = forecast([5.0], [10.0, 10.0], slots=2, fits=fits, running_mb=[10.0],
+                     queued_mb=[500.0, 10.0])
+    assert times == [(5.0, 15.0), (15.0, 25.0)]  # nothing fits beside the big one
