@@ -14,7 +14,9 @@ keep the stride preset's defaults (the notebook's section 2: 20 epochs); `--own`
 something of their own (epochs, learning rate, target or seed), each a different run.
 They then watch their page as the browser does (the live panel's timer). With
 `--seeded`, the library first gets the default run (`python -m core seed-runs`'s path),
-as the shipped library gives a class.
+as the shipped library gives a class. With `--instructor`, one more session presses
+Start on the defaults as the window opens, as an instructor who starts the class's run
+herself when she tells the class to.
 
 The scale: every run uses at most `--images` training images (CNNLAB_TRAIN_MAX_IMAGES;
 the full set is 7,500, of which 6,750 train after the validation split). Reported per
@@ -85,10 +87,12 @@ def own_change(i: int) -> list[tuple[str, object]]:
     return changes[i % len(changes)] + ([("train_seed", 10 + i)] if i >= len(changes) else [])
 
 
-async def student(url: str, name: str, changes, start_at: float, results: dict) -> None:
+async def student(url: str, name: str, changes, start_at: float, results: dict,
+                  group: str | None = None) -> None:
     session = Session(url)
     await session.connect()
-    record = results[name] = {"group": "own" if changes else "defaults", "errors": []}
+    record = results[name] = {"group": group or ("own" if changes else "defaults"),
+                              "errors": []}
     try:
         await session.open("training", timeout=300)
         for key, value in changes:
@@ -130,6 +134,10 @@ async def lesson(url: str, args) -> dict:
     tasks = [student(url, f"s{i:02d}", own_change(next(own_index)) if i in owners else [],
                      first + rng.uniform(0, args.window), results)
              for i in range(args.sessions)]
+    if args.instructor:  # she presses Start on the defaults as she tells the class to
+        tasks.append(student(url, "instructor", [], first, results, group="instructor"))
+    await asyncio.gather(*tasks)
+    return results
     await asyncio.gather(*tasks)
     return results
 
@@ -141,7 +149,7 @@ def report(results: dict, args, makespan: float, cpu: float, training_s: float) 
     print("| group | students | Start to progress: median / p95 / max | "
           "Start to finished: median / p95 / max |")
     print("| --- | --- | --- | --- |")
-    for group in ("defaults", "own"):
+    for group in ("defaults", "own", "instructor"):
         rows = [r for r in results.values() if r["group"] == group and "done" in r]
         if not rows:
             continue
@@ -169,6 +177,9 @@ def main() -> None:
                         help="jobs training at once (CNNLAB_MAX_JOBS; the app's default is 2)")
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--seeded", action="store_true")
+    parser.add_argument("--instructor", action="store_true",
+                        help="one more session, the instructor's, presses Start on the "
+                             "defaults as the window opens")
     parser.add_argument("--ray", action="store_true",
                         help="train on a local Ray head with 2 CPUs, one per job: two jobs "
                              "at once in two actor processes")

@@ -136,7 +136,8 @@ def _session_alive(session_id: str) -> bool:
 def _max_running_jobs() -> int:
     """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 2 (as memory allows:
     core.training.memory)."""
-    from core.training.manager import DEFAULT_MAX_RUNNING, max_running_from_env
+    from core.training.manager import DEFAULT_MAX_RUNNING
+    from core.training.pool import max_running_from_env
 
     try:
         secret = int(st.secrets.get("training", {}).get("max_jobs", DEFAULT_MAX_RUNNING))

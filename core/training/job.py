@@ -59,6 +59,19 @@ class Job:
     worker: WorkerProcess | None = field(default=None, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @classmethod
+    def from_library(cls, job_id: int, session_id: str, config: JobConfig, group: str,
+                     found) -> "Job":
+        """An identical run trained earlier (a core.training.library hit), ended, held by
+        this session and watched by nobody."""
+        entry = found.entry
+        return cls(job_id, config, found.folder, [session_id], set(), group=group,
+                   origin=Origin.LIBRARY, state=JobState.DONE, phase=Phase.ENDED,
+                   created=entry.trained_at - entry.seconds,
+                   started=entry.trained_at - entry.seconds, ended=entry.trained_at,
+                   start=entry.start, batches=list(entry.batches), epochs=list(entry.epochs),
+                   result=entry.result)
+
     @property
     def key(self) -> str:
         return self.config.key()

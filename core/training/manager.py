@@ -11,7 +11,6 @@ nobody watches stops. docs/ARCHITECTURE.md tells the whole story.
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import threading
 import time
@@ -48,15 +47,6 @@ class Submitted:
     job: Job
     how: str  # "new": queued; "joined": an identical run under way; "library": opened
     skipped: tuple[Skipped, ...] = ()  # library entries of this run that were refused
-
-
-def max_running_from_env(default: int = DEFAULT_MAX_RUNNING) -> int:
-    """CNNLAB_MAX_JOBS if it is a positive integer, else the default."""
-    try:
-        value = int(os.environ.get("CNNLAB_MAX_JOBS", default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 class JobManager:
@@ -109,7 +99,7 @@ class JobManager:
         with self.lock:
             job_id = next(self._ids)
             if found is not None:
-                job = self._from_library(job_id, session_id, config, group, found)
+                job = Job.from_library(job_id, session_id, config, group, found)
             else:
                 job = Job(job_id, config, self.root / "runs" / f"job-{job_id}", [session_id],
                           {session_id}, group=group, estimate_s=estimate_s,
@@ -118,15 +108,6 @@ class JobManager:
             self._prune(session_id, group)
             self._schedule()
         return Submitted(job, "library" if found else "new", tuple(skipped))
-
-    def _from_library(self, job_id, session_id, config, group, found) -> Job:
-        entry = found.entry
-        job = Job(job_id, config, found.folder, [session_id], set(), group=group,
-                  origin=Origin.LIBRARY, state=JobState.DONE, phase=Phase.ENDED,
-                  created=entry.trained_at - entry.seconds, started=entry.trained_at
-                  - entry.seconds, ended=entry.trained_at, start=entry.start,
-                  batches=list(entry.batches), epochs=list(entry.epochs), result=entry.result)
-        return job
 
     def leave(self, job: Job, session_id: str) -> None:
         """This session's Stop: it stops watching and drops the run; the run goes on for
@@ -225,12 +206,10 @@ class JobManager:
         memory beside the jobs training; one that does not fit holds back the ones
         behind it, so a big model is never passed over for ever."""
         with self.lock:
-            running = self.running()
-            waiting = self.queued()
-            started = 0
+            running, waiting, started = self.running(), self.queued(), 0
             for job in waiting:
-                if len(running) >= self.max_running or not self._memory_fits(
-                        [j.memory_mb for j in running], job.memory_mb):
+                if not queue.may_start([j.memory_mb for j in running], job.memory_mb,
+                                       self.max_running, self._memory_fits):
                     break
                 self._start(job)
                 running.append(job)

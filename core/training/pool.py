@@ -81,3 +81,12 @@ def reuse_from_env(default: int = JOBS_PER_WORKER) -> int:
         return max(1, int(os.environ.get("CNNLAB_JOBS_PER_WORKER") or default))
     except ValueError:
         return default
+
+
+def max_running_from_env(default: int) -> int:
+    """CNNLAB_MAX_JOBS if it is a positive integer, else the default: jobs training at once."""
+    try:
+        value = int(os.environ.get("CNNLAB_MAX_JOBS", default))
+    except ValueError:
+        return default
+    return value if value > 0 else default

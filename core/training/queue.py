@@ -32,6 +32,13 @@ def order(queued: Sequence, served: dict[str, float], priority: set[str]) -> lis
     return first + rounds
 
 
+def may_start(running_mb: list[float], next_mb: float, slots: int,
+              fits: Callable[[list[float], float], bool] | None = None) -> bool:
+    """Whether the next job in the queue may start beside jobs of this memory: a slot is
+    free and, with `fits` (core.training.memory), it fits beside them."""
+    return len(running_mb) < slots and (fits is None or fits(running_mb, next_mb))
+
+
 def forecast(remaining: Sequence[float], durations: Sequence[float], slots: int,
              fits: Callable[[list[float], float], bool] | None = None,
              running_mb: Sequence[float] = (), queued_mb: Sequence[float] = ()
@@ -49,7 +56,7 @@ def forecast(remaining: Sequence[float], durations: Sequence[float], slots: int,
         memory = queued_mb[i] if queued_mb else 0.0
         while True:
             running = [(end, mb) for end, mb in running if end > now]
-            if len(running) < slots and (fits is None or fits([mb for _, mb in running], memory)):
+            if may_start([mb for _, mb in running], memory, slots, fits):
                 break
             now = min(end for end, _ in running)
         times.append((now, now + duration))
