@@ -180,6 +180,10 @@ def report(log, errors, timeline, sampler, args) -> None:
         print(f"| {action} | {len(rows)} | {1000 * statistics.median(rows):.0f} ms "
               f"| {1000 * percentile(rows, 0.95):.0f} ms |")
     start = min(r["submitted"] for r in timeline.values())
+    slowest = sorted(((s, a, at) for a, at, s in browsing if training(at)), reverse=True)[:5]
+    print("\nSlowest clicks while a job trains: " + "; ".join(
+        f"{1000 * s:.0f} ms ({a}, answered {at - start:.1f} s after the first Start)"
+        for s, a, at in slowest))
     print("\nQueue (seconds from the first Start):")
     for name, r in sorted(timeline.items(), key=lambda item: item[1]["submitted"]):
         seen = r["running"][0][0] - start if r["running"] else float("nan")

@@ -8,7 +8,8 @@ Run by hand on a quiet machine (`uptime`: load below the number of cores):
 
 Does what an instructor clicks through on the transfer page, without a browser: the
 pretraining job on superclasses, then the three arms (scratch, frozen, fine-tuned) queued
-at once on the fine classes. As on the page, a warm worker has imported TensorFlow
+at once on the fine classes, training as many at once as the app does (two, as memory
+allows). As on the page, a warm worker has imported TensorFlow
 before the first click (the page starts one on the first visit). Prints the time of each
 job from its click to its end (queue wait, TensorFlow import, training, saving), the
 whole lesson's wall time, the workers' CPU time (a figure a busy machine does not
@@ -25,7 +26,7 @@ import time
 from benchmarks.jobs import wait
 from core.data.sources import load_default
 from core.training.arrays import job_config
-from core.training.manager import JobManager
+from core.training.manager import DEFAULT_MAX_RUNNING, JobManager
 from core.transfer import compare, lesson
 from core.transfer import pretrain as pretrain_module
 from core.transfer.checkpoints import inspect_keras
@@ -143,7 +144,7 @@ def main() -> None:
     dataset = load_default().dataset
     print(f"dataset: {dataset.source}, {len(dataset.x_train):,} train / "
           f"{len(dataset.x_test):,} test images, fingerprint {dataset.fingerprint}")
-    manager = JobManager(max_running=1, warm=True)
+    manager = JobManager(max_running=DEFAULT_MAX_RUNNING, warm=True)  # as the app's
     load_before = os.getloadavg()[0]
     try:
         pretrain, arms, total = run_lesson(manager, dataset, settings, args.bundled)

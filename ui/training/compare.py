@@ -33,6 +33,22 @@ def _short_name(snapshot: Snapshot, t) -> str:
             f"{t('train.target.' + settings.target)}") + controls_label(settings, t)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _overlay(ids: tuple, metric: str, smoothing: float, smoothed: bool, names: tuple,
+             axes: tuple, _runs: list[Snapshot]):
+    """The overlay of these ended runs (which no longer change), or None if none has the
+    metric; built once for all sessions that choose the same (a class sharing one run
+    reruns this page at the moment it ends); read-only."""
+    series = [(name, *_series(run, metric)) for name, run in zip(names, _runs)]
+    series = [(name, x, y) for name, x, y in series if y.notna().any()]
+    if not series:
+        return None
+    return train_figures.overlay_figure(series, {"x": axes[0], "y": axes[1]},
+                                        smoothing=smoothing, smoothed=smoothed,
+                                        last_format="{:.1f}%" if "accuracy" in metric
+                                        else "{:.3f}")
+
+
 def compare_ui(snapshots: list[Snapshot], t) -> None:
     runs = [s for s in snapshots if s.batches]
     if len(runs) < 1:
@@ -56,18 +72,15 @@ def compare_ui(snapshots: list[Snapshot], t) -> None:
                                key="train_smoothing", help=t("train.compare.smoothing.help"))
     st.session_state.setdefault("train_smoothed", True)
     smoothed = cols[1].toggle(t("train.compare.smoothed"), key="train_smoothed")
-    series = [(_short_name(by_id[i], t), *_series(by_id[i], metric)) for i in ids]
-    series = [(name, x, y) for name, x, y in series if y.notna().any()]
-    if not series:
+    unit = t("train.axis.accuracy") if "accuracy" in metric else t("train.axis.loss")
+    unit = t(f"train.axis.{metric}") if metric in GAPS else unit
+    figure = _overlay(tuple(ids), metric, smoothing, smoothed,
+                      tuple(_short_name(by_id[i], t) for i in ids),
+                      (t("train.axis.epoch"), unit), [by_id[i] for i in ids])
+    if figure is None:
         st.info(t("train.compare.no_data"))
         return
-    unit = t("train.axis.accuracy") if "accuracy" in metric else t("train.axis.loss")
-    last = "{:.1f}%" if "accuracy" in metric else "{:.3f}"
-    unit = t(f"train.axis.{metric}") if metric in GAPS else unit
-    st.plotly_chart(train_figures.overlay_figure(series, {"x": t("train.axis.epoch"), "y": unit},
-                                                 smoothing=smoothing, smoothed=smoothed,
-                                                 last_format=last),
-                    key="train_compare_chart")
+    st.plotly_chart(figure, key="train_compare_chart")
     st.caption(t("train.compare.notice"))
     if metric in GAPS:
         st.caption(t("train.compare.gap.notice"))

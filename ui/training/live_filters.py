@@ -2,8 +2,9 @@
 maps before training and after the latest epoch, as the worker sent them
 (core.training.live_filters, a FiltersEvent in the job's Snapshot).
 
-The live panel reruns twice a second, so the pictures are plain PNG images built once per
-job and epoch (cached), not Plotly charts rebuilt on every rerun.
+The live panel reruns twice a second for every watcher, so the pictures are PNG bytes
+encoded once per job and epoch and shared (cached), not Plotly charts rebuilt, nor arrays
+that Streamlit would encode again on every rerun.
 """
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ import numpy as np
 import streamlit as st
 
 from core import st_cache
-from core.data.explore import upscale
+from core.data.explore import png, upscale
 from core.training.contract import FiltersEvent, Snapshot
 from core.training.figures import mosaic
 from core.training.forward_figures import colour, scale_of
 from core.training.live_filters import weight_change
+from ui.explorer.cache import image_tiles
 
 FILTER_PIXELS = 8  # a 3x3 kernel drawn 24x24
 FILTER_COLUMNS = 16
 MAP_COLUMNS = 8
-IMAGE_SCALE = 4  # the 32x32 test image drawn 128x128
 
 
 def _tiles(event: FiltersEvent) -> np.ndarray:
@@ -36,15 +37,15 @@ def _tiles(event: FiltersEvent) -> np.ndarray:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _pictures(job_id: int, epoch: int, which: str, _event: FiltersEvent):
-    """(filters RGB uint8, maps RGB uint8, low, high) of one event: drawn once per job,
-    epoch and which ("first" or "latest"); the event itself is not hashed."""
+    """(filters PNG, maps PNG, low, high) of one event: drawn once per job, epoch and
+    which ("first" or "latest"); the event itself is not hashed."""
     grid = mosaic(_tiles(_event), FILTER_COLUMNS, gap=1, fill=1.0)
     filters = upscale((grid * 255).round().astype(np.uint8), FILTER_PIXELS)
     maps = np.moveaxis(np.asarray(_event.maps, dtype=float).reshape(_event.map_shape), -1, 0)
     size = _event.map_shape[0]
     picture = colour(mosaic(maps, MAP_COLUMNS, gap=max(1, size // 8)), scale_of(maps))
     factor = max(1, 64 // size)  # a map at least 64 pixels high
-    return filters, upscale(picture, factor), float(maps.min()), float(maps.max())
+    return png(filters), png(upscale(picture, factor)), float(maps.min()), float(maps.max())
 
 
 def _column(column, title: str, event: FiltersEvent, snapshot: Snapshot, which: str, t,
@@ -75,8 +76,10 @@ def show(snapshot: Snapshot, t) -> None:
     left, before, after = st.columns([1, 3, 3])
     dataset = st_cache.active_dataset()
     if st_cache.fingerprint(dataset) == snapshot.config.data.fingerprint:
-        left.image(upscale(dataset.x_test[latest.image_index], IMAGE_SCALE),
-                   output_format="PNG", caption=t("inside.live.image", index=latest.image_index))
+        tile, = image_tiles(snapshot.config.data.fingerprint, dataset, "test",
+                            (latest.image_index,))
+        left.image(tile, output_format="PNG",
+                   caption=t("inside.live.image", index=latest.image_index))
     _column(before, t("inside.live.before"), first, snapshot, "first", t)
     if latest.epoch > 0:
         _column(after, t("inside.live.after", epoch=latest.epoch), latest, snapshot, "latest", t,

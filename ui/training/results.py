@@ -6,8 +6,9 @@ import streamlit as st
 
 from core.training import evaluation
 from core.training import figures as train_figures
-from core.data.explore import GALLERY_SCALE, upscale
+from core import st_cache
 from core.training.contract import Snapshot
+from ui.explorer.cache import image_tiles
 from ui.training.runs import number, outputs
 
 GALLERY = 12  # misclassified images shown: two rows on a laptop screen
@@ -29,9 +30,10 @@ def evaluation_ui(snapshot: Snapshot, dataset, same_data: bool, t) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("train.confusion"))
-        st.plotly_chart(train_figures.confusion_figure(matrix, names, {
-            "true": t("train.axis.true"), "predicted": t("train.axis.predicted"),
-            "count": t("train.axis.count")}), key="train_confusion")
+        texts = {"true": t("train.axis.true"), "predicted": t("train.axis.predicted"),
+                 "count": t("train.axis.count")}
+        st.plotly_chart(_confusion(snapshot.id, str(snapshot.out_dir), tuple(texts.items()),
+                                   matrix, names), key="train_confusion")
         st.caption(t("train.confusion.notice"))
     with right:
         st.subheader(t("train.per_class"))
@@ -47,6 +49,13 @@ def evaluation_ui(snapshot: Snapshot, dataset, same_data: bool, t) -> None:
     _downloads(snapshot, t)
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _confusion(job_id: int, out_dir: str, texts: tuple, _matrix, _names):
+    """The confusion matrix figure of an ended run, built once for all who look at it (a
+    class sharing one run reruns this page at the moment it ends); read-only."""
+    return train_figures.confusion_figure(_matrix, _names, dict(texts))
+
+
 def _misclassified(probs, labels, names, dataset, t) -> None:
     st.subheader(t("train.wrong"))
     wrong = evaluation.misclassified(probs, labels, limit=GALLERY)
@@ -58,9 +67,14 @@ def _misclassified(probs, labels, names, dataset, t) -> None:
         return
     st.markdown(t("train.wrong.why"))
     rows = list(wrong.itertuples())
+    # PNG bytes encoded once per dataset and images, shared by every session: a class
+    # watching one run reruns this at the same moment when it ends.
+    tiles = image_tiles(st_cache.fingerprint(dataset), dataset, "test",
+                        tuple(int(row.index) for row in rows))
     for start in range(0, len(rows), PER_ROW):
-        for column, row in zip(st.columns(PER_ROW), rows[start:start + PER_ROW]):
-            column.image(upscale(dataset.x_test[row.index], GALLERY_SCALE), output_format="PNG")
+        for column, row, tile in zip(st.columns(PER_ROW), rows[start:start + PER_ROW],
+                                     tiles[start:start + PER_ROW]):
+            column.image(tile, output_format="PNG")
             guesses = "  \n".join(f"{names[c]} {100 * p:.0f}%"
                                    for c, p in zip(row.top_classes, row.top_probs))
             column.caption(t("train.wrong.caption", index=row.index, true=names[row.label],
@@ -75,7 +89,7 @@ def _downloads(snapshot: Snapshot, t) -> None:
                          mime="application/octet-stream", key="train_download_model",
                          icon=":material/download:", on_click="ignore")
     right.download_button(t("train.download_history"),
-                          data=evaluation.history_csv(snapshot.epochs),
+                          data=lambda: evaluation.history_csv(snapshot.epochs),
                           file_name=f"cnnlab-run{number(snapshot)}-history.csv", mime="text/csv",
                           key="train_download_history", icon=":material/table:",
                           on_click="ignore")
