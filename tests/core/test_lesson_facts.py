@@ -226,3 +226,14 @@ def test_the_transfer_page_says_scratch_can_overtake_a_frozen_extractor(lang):
     assert float(rows["scratch"][:-1]) > float(rows["frozen"][:-1])
     said = text("transfer.step5.why", lang)
     assert all(figure in said for figure in rows.values()) and "20" in said and "32" in said
+
+
+def test_the_transfer_pages_expected_accuracies_are_the_demo_lessons_measured_ones():
+    """transfer.expect.synthetic states core.transfer.lesson.EXPECTED_SYNTHETIC: the
+    README's demo-lesson table (`python -m benchmarks.transfer_demo`)."""
+    from core.transfer.lesson import EXPECTED_SYNTHETIC
+
+    for arm, row in {"scratch": "fine classes from scratch",
+                     "frozen": "frozen pretrained extractor",
+                     "finetune": "fine-tuned pretrained extractor"}.items():
+        assert readme_row(row)[1] == f"{100 * EXPECTED_SYNTHETIC[arm]:.1f}%"
