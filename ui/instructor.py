@@ -50,6 +50,7 @@ def sidebar(t) -> None:
         return
     if unlocked():
         st.success(t("instructor.on"), icon=":material/school:")
+        st.caption(t("instructor.tip"))
         st.button(t("instructor.lock"), key="instructor_lock", on_click=_lock)
         return
     with st.expander(t("instructor.title"), icon=":material/lock:"):

@@ -93,6 +93,8 @@ def test_the_right_key_unlocks_the_lane_and_is_never_echoed(app, monkeypatch):
     app.sidebar.text_input(key="instructor_key_field").input(KEY).run()
     assert not app.exception
     assert "Instructor mode" in app.sidebar.success[0].value
+    assert any("press \"Start training\" on the defaults yourself" in c.value
+               for c in app.sidebar.caption), "how the class's run starts first"
     assert KEY not in everything_shown(app)
     assert "test session id" in st_cache.job_manager().priority
     assert app.button(key="home_download"), "the download is the instructor's"
