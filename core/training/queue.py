@@ -5,7 +5,7 @@
 `order` puts the queued jobs in the order they will start: the instructor's first (in
 the order they were asked for), then one job per session per round, the session served
 longest ago (or never) first, so a student who queues several runs waits her turn like
-everyone else. `forecast` turns the order into estimated start and end times from what
+everyone else; a run classmates share takes the best turn among them. `forecast` turns the order into estimated start and end times from what
 the running jobs have left and what each queued one is expected to take.
 """
 from __future__ import annotations
@@ -14,21 +14,28 @@ from typing import Callable, Sequence
 
 
 def order(queued: Sequence, served: dict[str, float], priority: set[str]) -> list:
-    """queued: jobs with `.lead` (the session whose turn it is) and `.created`, in the
-    order they were asked for; served: session -> when it last had a job started;
-    priority: the instructor's sessions."""
-    first = [job for job in queued if job.lead in priority]
+    """queued: jobs with `.lead` (the session whose turn it is), `.created` and, for a run
+    classmates share, `.watchers`, in the order they were asked for; served: session ->
+    when it last had a job started; priority: the instructor's sessions.
+
+    A shared run is the waiting run of every session watching it, so it takes the best
+    turn among them, and goes first if the instructor watches it."""
+    def sessions(job) -> set:
+        return set(getattr(job, "watchers", ())) | {job.lead}
+
+    first = [job for job in queued if sessions(job) & priority]
     rest: dict[str, list] = {}
     for job in queued:
-        if job.lead not in priority:
+        if job not in first:
             rest.setdefault(job.lead, []).append(job)
-    # Sessions in turn order: never served before served, then longest ago first, then
-    # whoever asked first.
-    turns = sorted(rest, key=lambda s: (s in served, served.get(s, 0.0), rest[s][0].created))
+
+    def turn(job) -> tuple:  # never served before served, then longest ago, then first asked
+        return min((s in served, served.get(s, 0.0)) for s in sessions(job)) + (job.created,)
+
     rounds = []
     depth = max((len(jobs) for jobs in rest.values()), default=0)
     for i in range(depth):
-        rounds += [rest[s][i] for s in turns if i < len(rest[s])]
+        rounds += sorted((jobs[i] for jobs in rest.values() if i < len(jobs)), key=turn)
     return first + rounds
 
 

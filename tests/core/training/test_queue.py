@@ -11,6 +11,7 @@ class Waiting:
     name: str
     lead: str
     created: float
+    watchers: frozenset = frozenset()  # a shared run's other sessions
 
 
 def names(jobs) -> list[str]:
@@ -33,6 +34,19 @@ def test_the_instructor_goes_first():
     queued = [Waiting("a1", "a", 1), Waiting("t1", "teacher", 2), Waiting("b1", "b", 3),
               Waiting("t2", "teacher", 4)]
     assert names(order(queued, {"teacher": 99.0}, {"teacher"})) == ["t1", "t2", "a1", "b1"]
+
+
+def test_a_shared_run_takes_the_best_turn_of_the_sessions_watching_it():
+    served = {"a": 100.0, "b": 50.0}  # a and b had runs; x, who shares a's new run, did not
+    queued = [Waiting("shared", "a", 1, frozenset({"a", "x"})), Waiting("b2", "b", 2)]
+    assert names(order(queued, served, set())) == ["shared", "b2"]
+    alone = [Waiting("a2", "a", 1), Waiting("b2", "b", 2)]
+    assert names(order(alone, served, set())) == ["b2", "a2"], "a's own run waits its turn"
+
+
+def test_a_run_the_instructor_watches_goes_first():
+    queued = [Waiting("a1", "a", 1), Waiting("class", "s1", 2, frozenset({"s1", "teacher"}))]
+    assert names(order(queued, {}, {"teacher"})) == ["class", "a1"]
 
 
 def test_forecast_one_slot():
