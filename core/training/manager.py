@@ -96,6 +96,7 @@ class JobManager:
                         same.holders.append(session_id)
                 return Submitted(same, "joined")
         found, skipped = self.library.find(config)
+        memory_mb = memory.job_mb(config) if found is None else 0.0  # reads an extractor
         with self.lock:
             job_id = next(self._ids)
             if found is not None:
@@ -103,7 +104,7 @@ class JobManager:
             else:
                 job = Job(job_id, config, self.root / "runs" / f"job-{job_id}", [session_id],
                           {session_id}, group=group, estimate_s=estimate_s,
-                          memory_mb=memory.job_mb(config))
+                          memory_mb=memory_mb)
             self.jobs.append(job)
             self._prune(session_id, group)
             self._schedule()
@@ -227,7 +228,8 @@ class JobManager:
             self.pool, self.max_running = self.local_pool, self.local_max_running
         worker = self.pool.take()
         job.engine = getattr(self.pool, "engine", "local")
-        self.served[job.lead] = time.time()
+        for session_id in job.watchers:  # a shared run is each watcher's turn
+            self.served[session_id] = time.time()
         with job.lock:
             job.state, job.phase, job.started, job.worker = (
                 JobState.STARTING, Phase.IMPORTING, time.time(), worker)

@@ -11,15 +11,14 @@ The estimate is the shape engine's (core.stack.shapes): the layer outputs of one
 in float32 times the batch (Keras keeps each for the backward pass, and its gradient),
 four copies of the parameters (weights, gradients, Adam's two moments), the arrays (the
 job's .npz read whole, its training images copied by the split and again into
-TensorFlow), and what a worker holds besides (TensorFlow imported, a model built). The constants are fitted to
-the peaks `python -m benchmarks.job_memory` measures, rounded up; it prints measured
-beside estimated for the notebook's models.
+TensorFlow), and what a worker holds besides (TensorFlow imported, a model built). The
+constants are fitted to the peaks `python -m benchmarks.job_memory` measures, rounded
+up; it prints measured beside estimated for the notebook's models.
 """
 from __future__ import annotations
 
 import math
 import os
-
 from pathlib import Path
 
 from core.stack import presets

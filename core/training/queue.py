@@ -5,8 +5,10 @@
 `order` puts the queued jobs in the order they will start: the instructor's first (in
 the order they were asked for), then one job per session per round, the session served
 longest ago (or never) first, so a student who queues several runs waits her turn like
-everyone else; a run classmates share takes the best turn among them. `forecast` turns the order into estimated start and end times from what
-the running jobs have left and what each queued one is expected to take.
+everyone else; a run classmates share takes the best turn among them. `forecast` turns
+the order into estimated start and end times from what the running jobs have left and
+what each queued one is expected to take, with `may_start`'s rule (a free slot, and
+memory for it) that the scheduler follows too.
 """
 from __future__ import annotations
 
