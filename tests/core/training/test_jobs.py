@@ -43,6 +43,12 @@ def data_path(tmp_path_factory):
 
 
 LONG = 5000  # epochs no test waits for: a run that is still going when the test acts on it
+# Batches slow enough (tens of ms each) that the server's view of a run lags it by a batch
+# or so, not the several a tiny model trains while a busy machine delivers one event (or
+# Ray's 0.25 s poll collects them): then "soon after the Stop" means what it says.
+SLOW = ({"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
+        {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
+        {"type": "Flatten"}, {"type": "Dense", "units": 3, "activation": "softmax"})
 
 
 def make_config(data_path, **changes) -> JobConfig:
@@ -127,7 +133,8 @@ def test_a_reused_worker_trains_exactly_like_a_fresh_one(tmp_path, data_path):
 
 
 def test_stop_ends_within_one_batch_and_keeps_the_model(manager, data_path):
-    job = manager.submit("a", make_config(data_path, epochs=LONG, batch_size=16)).job
+    job = manager.submit("a", make_config(data_path, layers=SLOW, epochs=LONG,
+                                          batch_size=32)).job
     wait(lambda: len(job.batches) >= 3)
     manager.stop(job)
     at_stop = len(job.batches)

@@ -16,7 +16,9 @@ from core.config import ROOT
 from core.training.contract import JobState
 from core.training.manager import JobManager
 from tests.browser.conftest import free_port
-from tests.core.training.test_jobs import LONG, brightest_channel_data, make_config, wait
+from tests.core.training.test_jobs import (
+    LONG, SLOW, brightest_channel_data, make_config, wait,
+)
 
 pytestmark = pytest.mark.slow
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -98,16 +100,8 @@ def test_a_job_runs_end_to_end_on_ray_and_its_results_come_back(cluster, data_pa
     assert result["tensorflow"] is False, "the server side never imports TensorFlow"
 
 
-# Batches slow enough (tens of ms each) that the server's view of a run, collected from the
-# actor every POLL_S (0.25 s), lags it by a few batches, not the dozens a tiny model trains
-# in that time: then "soon after the Stop" can be told from "at the epoch's end".
-SLOW = ({"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
-        {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"},
-        {"type": "Flatten"}, {"type": "Dense", "units": 3, "activation": "softmax"})
-
-
 def test_stop_on_ray_lands_within_a_batch(on_ray, data_path):
-    job = on_ray.submit("a", make_config(data_path, layers=SLOW, epochs=LONG, batch_size=32,
+    job = on_ray.submit("a", make_config(data_path, layers=SLOW, epochs=LONG, batch_size=128,
                                          seed=7)).job
     wait(lambda: len(job.batches) >= 3, timeout=300)
     on_ray.stop(job)
