@@ -84,14 +84,17 @@ def app_url(tmp_path_factory):
 
 
 TRAIN_MAX_IMAGES = 300  # the training server's cap: a run of a few seconds
+INSTRUCTOR_KEY = "browser-teacher-key-92"  # the training server's instructor key
 
 
 @pytest.fixture(scope="session")
 def train_app_url(tmp_path_factory):
     """URL of a second server whose training jobs use at most TRAIN_MAX_IMAGES images
-    (CNNLAB_TRAIN_MAX_IMAGES) and run one at a time, so a second session queues."""
+    (CNNLAB_TRAIN_MAX_IMAGES) and run one at a time, so a second session queues; it has an
+    instructor's key, as a course's server would."""
     yield from serve(tmp_path_factory, "browser-train", {
         "CNNLAB_TRAIN_MAX_IMAGES": str(TRAIN_MAX_IMAGES), "CNNLAB_MAX_JOBS": "1",
+        "CNNLAB_INSTRUCTOR_KEY": INSTRUCTOR_KEY,  # a course's server: the lane exists
         # Edits elsewhere in the repository while the journey runs must not reload it.
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
 

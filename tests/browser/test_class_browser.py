@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import student
+from tests.browser.conftest import INSTRUCTOR_KEY, student
 from tests.browser.helpers import no_error, settle, shot, widget
 
 pytestmark = pytest.mark.browser
@@ -85,3 +85,22 @@ def test_the_finished_run_opens_from_the_library_and_replays(classmates, browser
         expect(carol.get_by_text(re.compile(r"Replaying: \d+:\d\d into the training"))
                ).to_be_visible(timeout=30_000)
         shot(carol, screenshot_dir / "class-4-replaying.png", live=True)
+
+
+def test_the_instructor_unlocks_her_lane_and_is_told_how_the_class_run_goes_first(
+        page, train_app_url, screenshot_dir):
+    page.goto(f"{train_app_url}/training")
+    expect(page.get_by_role("heading", name="Training: watch a CNN learn")).to_be_visible(
+        timeout=SLOW)
+    settle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Instructor", exact=True).click()
+    field = sidebar.get_by_label("Instructor's key", exact=True)
+    field.fill(INSTRUCTOR_KEY)
+    field.press("Enter")
+    settle(page)
+    expect(sidebar.get_by_text(re.compile("^Instructor mode"))).to_be_visible()
+    expect(sidebar.get_by_text(re.compile("on the defaults yourself"))).to_be_visible()
+    assert INSTRUCTOR_KEY not in page.content(), "the key is never sent back"
+    no_error(page)
+    shot(page, screenshot_dir / "class-4-instructor-mode.png")
