@@ -171,9 +171,11 @@ def test_stop_keeps_the_model_and_a_killed_worker_is_explained(tiny):
     tiny.button(key="train_start").click().run()
     follow(tiny, lambda a: len(session_job(a).batches) >= 3)
     tiny.button(key="train_stop").click().run()
-    follow(tiny, lambda a: "The model so far is saved" in texts(a))
+    # The live panel can see the end before the rest of the page does (it takes its own
+    # snapshot later in the same run); the browser's next full run shows the results.
+    follow(tiny, lambda a: "The model so far is saved" in texts(a)
+           and "Test accuracy" in metrics(a))
     assert session_job(tiny).state == JobState.STOPPED
-    assert "Test accuracy" in metrics(tiny)
 
     tiny.button(key="train_start").click().run()
     follow(tiny, lambda a: len(session_job(a).batches) >= 1)

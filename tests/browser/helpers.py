@@ -29,18 +29,20 @@ def choose(page, key: str, option: str, type_it: bool = False) -> None:
     """Pick `option` in the selectbox with widget key `key`. `type_it` filters the list
     first, as a long list only renders the options that fit."""
     settle(page)
-    for attempt in range(3):  # a rerun that lands meanwhile redraws the box and closes its list
+    for attempt in range(4):  # a rerun that lands meanwhile redraws the box and closes its
+        # list: before the option shows, or between showing it and the click
         widget(page, key).get_by_role("combobox").click()
         if type_it:
             page.keyboard.type(option)
         item = page.get_by_role("option", name=option, exact=True)
         try:
-            item.wait_for(state="visible", timeout=10_000)
+            item.click(timeout=10_000)
             break
         except PlaywrightTimeout:
+            if attempt == 3:
+                raise
             page.keyboard.press("Escape")
             settle(page)
-    item.click()
     settle(page)
 
 
