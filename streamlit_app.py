@@ -2,12 +2,12 @@
 import streamlit as st
 
 from core.i18n import LANGUAGES, normalize_language
-from core.training.malloc import limit_malloc_arenas
+from core.engine.malloc import limit_malloc_arenas
 from core.st_cache import data_summary, start_loading_default, translator
 from ui import instructor
 from ui.steps import HOME, STEPS
 
-limit_malloc_arenas()  # the first run in this server process applies it (core/training/malloc.py)
+limit_malloc_arenas()  # the first run in this server process applies it (core/engine/malloc.py)
 LANG_CHOSEN = "lang_chosen"  # session_state: the language, kept across page switches
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")

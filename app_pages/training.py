@@ -1,7 +1,7 @@
 """Training: the lab's section 2. Train the notebook's CNNs (or the calculator's stack), watch
 the loss fall live, stop, evaluate, compare runs, and look inside the trained model.
 
-Widgets and layout only. Jobs run in worker processes (core.training.manager); settings
+Widgets and layout only. Jobs run in worker processes (core.engine.manager); settings
 are checked by core.training.plan; the views live in ui/training/. TensorFlow is imported
 in this server only when the student switches on "look inside".
 """

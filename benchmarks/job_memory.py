@@ -1,4 +1,4 @@
-"""A training job's peak memory, measured, beside core.training.memory's estimate of it.
+"""A training job's peak memory, measured, beside core.engine.memory's estimate of it.
 
 Run by hand (a minute or two):
 
@@ -19,8 +19,8 @@ import psutil
 from benchmarks.jobs import run, stack_settings
 from core.data import synthetic
 from core.stack import presets
-from core.training import memory
-from core.training.manager import JobManager
+from core.engine import memory
+from core.engine.manager import JobManager
 
 CASES = [("single_conv", 200), ("stride", 200), ("stride", 1000), ("stride_pool_fixed", 200),
          ("super_model", 200), ("super_model", 500)]

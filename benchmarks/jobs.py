@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from core.training.arrays import job_config
-from core.training.contract import JobState, RunSettings
-from core.training.manager import JobManager
+from core.engine.contract import JobState, RunSettings
+from core.engine.manager import JobManager
 
 
 def stack_settings(layers, **changes) -> RunSettings:

@@ -33,8 +33,8 @@ from benchmarks.jobs import stack_settings
 from core.data import synthetic
 from core.stack import presets
 from core.training.arrays import job_config
-from core.training.contract import JobState
-from core.training.manager import JobManager
+from core.engine.contract import JobState
+from core.engine.manager import JobManager
 
 
 def cpu_seconds(*processes) -> float:
@@ -75,7 +75,7 @@ def event_cost(layers, repeats: int = 5) -> tuple[float, float]:
     import numpy as np
 
     from core.stack.build import build_model
-    from core.training.contract import parse_event, to_line
+    from core.engine.contract import parse_event, to_line
     from core.training.live_filters import filters_event
 
     model = build_model((32, 32, 3), layers)

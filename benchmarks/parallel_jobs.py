@@ -7,8 +7,8 @@ Run by hand (a few minutes):
 Queues `--runs` distinct runs (seeds 0, 1, ...) of one notebook model through the job
 engine three times: one running slot (each job's TensorFlow uses every CPU); two slots
 with one thread per job; two slots with every CPU per job (the app's default,
-core.training.manager.DEFAULT_MAX_RUNNING). Workers are reused between jobs, as the app
-does, and the scheduler's memory budget (core.training.memory, 2.7 GB unless
+core.engine.manager.DEFAULT_MAX_RUNNING). Workers are reused between jobs, as the app
+does, and the scheduler's memory budget (core.engine.memory, 2.7 GB unless
 CNNLAB_MEMORY_MB) decides whether a second job may start: "most at once" says what
 happened. Reports the makespan of the queue (first submit to last end), the training
 images per second of the whole queue, and the peak resident memory of this process and
@@ -24,8 +24,8 @@ from benchmarks.train_throughput import PeakMemory
 from core.data import synthetic
 from core.stack import presets
 from core.training.arrays import job_config
-from core.training.cpus import usable_cpus
-from core.training.manager import JobManager
+from core.engine.cpus import usable_cpus
+from core.engine.manager import JobManager
 
 
 def queue_of(manager: JobManager, dataset, layers, args) -> tuple[float, int, int]:

@@ -27,8 +27,8 @@ from benchmarks.jobs import stack_settings
 from core.data import synthetic
 from core.stack import presets
 from core.training.arrays import job_config
-from core.training.contract import JobState
-from core.training.manager import JobManager
+from core.engine.contract import JobState
+from core.engine.manager import JobManager
 from tests.browser.conftest import free_port
 
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    from core.training.ray_backend import connect
+    from core.engine.ray_backend import connect
 
     port, temp = free_port(), tempfile.mkdtemp(prefix="ray-bench-")
     subprocess.run([RAY, "start", "--head", f"--port={port}", "--num-cpus=2",

@@ -9,10 +9,10 @@ images), opens the training page over Streamlit's websocket protocol
 (benchmarks/st_client.py), and starts --runs runs one after another, waiting for each
 to finish. After each run it records the server's resident memory and how many runs
 the server still holds for the session. The server keeps a session's newest
-core.training.manager.KEEP_ENDED runs (their histories in memory, models on disk); older ones
+core.engine.manager.KEEP_ENDED runs (their histories in memory, models on disk); older ones
 are dropped with their files, so memory must level off instead of growing per run.
 (When the tab closes, the server forgets the session's runs and folders after
-core.training.job.FORGET_AFTER_S: tests/core/training/test_jobs.py checks that.)
+core.engine.job.FORGET_AFTER_S: tests/core/engine/test_jobs.py checks that.)
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.st_client import Session
-from core.training.manager import KEEP_ENDED
+from core.engine.manager import KEEP_ENDED
 from tests.browser.conftest import free_port, start_server, wait_healthy
 
 MB = 2**20

@@ -21,7 +21,7 @@ import numpy as np
 from core.stack import presets
 from core.stack import shapes
 from core.data import synthetic
-from core.training.manager import JobManager
+from core.engine.manager import JobManager
 from benchmarks.jobs import run, stack_settings
 
 RUNS = (("stride", 200), ("stride_pool_fixed", 200), ("super_model", 200), ("stride", 10))

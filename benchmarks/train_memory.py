@@ -23,8 +23,8 @@ from benchmarks.train_throughput import PeakMemory
 from core.stack import presets
 from core.data import synthetic
 from core.training.arrays import job_config
-from core.training.contract import JobState
-from core.training.manager import JobManager
+from core.engine.contract import JobState
+from core.engine.manager import JobManager
 from benchmarks.jobs import stack_settings
 
 GOAL_MB = 1536  # issue 5: server and worker together under 1.5 GB

@@ -25,7 +25,7 @@ import psutil
 from core.stack import presets
 from core.data import synthetic
 from core.training.arrays import export_arrays
-from core.training.manager import JobManager
+from core.engine.manager import JobManager
 from benchmarks.jobs import run, stack_settings
 
 VALIDATION_SPLIT = 0.1  # as the training page's default
@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args()
 
-    from core.training.cpus import usable_cpus
+    from core.engine.cpus import usable_cpus
 
     import tensorflow as tf  # the plain run gets the same thread settings as the worker
 

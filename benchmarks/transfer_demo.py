@@ -26,7 +26,7 @@ import time
 from benchmarks.jobs import wait
 from core.data.sources import load_default
 from core.training.arrays import job_config
-from core.training.manager import DEFAULT_MAX_RUNNING, JobManager
+from core.engine.manager import DEFAULT_MAX_RUNNING, JobManager
 from core.transfer import compare, lesson
 from core.transfer import pretrain as pretrain_module
 from core.transfer.checkpoints import inspect_keras

@@ -169,9 +169,9 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 def train(args: argparse.Namespace) -> int:
     from core.data.sources import load_default
     from core.training.arrays import job_config
-    from core.training.library import RunLibrary
+    from core.engine.library import RunLibrary
     from core.training.plan import ConfigError, plan
-    from core.training.run import follow, manager_for
+    from core.engine.run import follow, manager_for
 
     dataset = load_default().dataset
     choices = dict(model=args.model, target=args.target, epochs=args.epochs,

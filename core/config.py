@@ -29,7 +29,7 @@ TRAIN_MAX_EPOCHS = int(os.environ.get("CNNLAB_TRAIN_MAX_EPOCHS") or 0) or None
 # How long a training job keeps running after its browser tab closed (the session is
 # gone). Tests set CNNLAB_ORPHAN_GRACE_S to a few seconds.
 ORPHAN_GRACE_S = float(os.environ.get("CNNLAB_ORPHAN_GRACE_S") or 30.0)
-# The run library (core/training/library.py): finished runs kept under their identity.
+# The run library (core/engine/library.py): finished runs kept under their identity.
 # The server writes its own here, bounded; the app ships read-only ones in assets/runs/
 # (python -m core seed-runs). Tests point CNNLAB_LIBRARY_DIR at a folder of their own.
 LIBRARY_DIR = Path(os.environ.get("CNNLAB_LIBRARY_DIR") or
@@ -44,7 +44,7 @@ LIVE_FILTERS = os.environ.get("CNNLAB_LIVE_FILTERS", "1") != "0"
 # field in the sidebar unlocks the instructor's lane (runs go first) and the server-wide
 # actions (the CIFAR-100 download, seeding the run library). Unset: everyone may do both.
 INSTRUCTOR_KEY = os.environ.get("CNNLAB_INSTRUCTOR_KEY") or None
-# A Ray cluster to train on (core/training/ray_backend.py), e.g. "10.0.0.5:6379" (also
+# A Ray cluster to train on (core/engine/ray_backend.py), e.g. "10.0.0.5:6379" (also
 # st.secrets["ray"]["address"]). Unset: training runs in this server's worker processes.
 RAY_ADDRESS = os.environ.get("CNNLAB_RAY_ADDRESS") or None
 RAY_CPUS = int(os.environ.get("CNNLAB_RAY_CPUS") or 2)  # CPUs a job gets on the cluster

@@ -135,9 +135,9 @@ def _session_alive(session_id: str) -> bool:
 
 def _max_running_jobs() -> int:
     """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 2 (as memory allows:
-    core.training.memory)."""
-    from core.training.manager import DEFAULT_MAX_RUNNING
-    from core.training.pool import max_running_from_env
+    core.engine.memory)."""
+    from core.engine.manager import DEFAULT_MAX_RUNNING
+    from core.engine.pool import max_running_from_env
 
     try:
         secret = int(st.secrets.get("training", {}).get("max_jobs", DEFAULT_MAX_RUNNING))
@@ -151,7 +151,7 @@ def _max_running_jobs() -> int:
 def _memory_budget_mb() -> float:
     """CNNLAB_MEMORY_MB, else st.secrets["training"]["memory_mb"], else a Community Cloud
     container's 2.7 GB: what the server and its training workers may use together."""
-    from core.training import memory
+    from core.engine import memory
 
     if os.environ.get("CNNLAB_MEMORY_MB"):
         return memory.budget_mb()
@@ -167,8 +167,8 @@ def job_manager():
     """The server's one JobManager: its queue, limit and run library are shared by every
     session."""
     from core import config
-    from core.training.library import RunLibrary
-    from core.training.manager import JobManager
+    from core.engine.library import RunLibrary
+    from core.engine.manager import JobManager
 
     library = RunLibrary(config.LIBRARY_DIR, shipped=(config.SHIPPED_RUNS,),
                          max_bytes=config.LIBRARY_MB * 2**20)
@@ -176,8 +176,8 @@ def job_manager():
                          library=library, memory_budget_mb=_memory_budget_mb())
     address = ray_address()
     if address:  # train on the department's cluster once it answers (README: hosting)
-        from core.training.pool import reuse_from_env
-        from core.training.ray_backend import attach
+        from core.engine.pool import reuse_from_env
+        from core.engine.ray_backend import attach
 
         attach(manager, address, config.RAY_CPUS, config.RAY_GPUS, reuse_from_env(),
                config.RAY_SLOTS)

@@ -9,9 +9,9 @@ import streamlit as st
 
 from core import st_cache
 from core.training.arrays import job_config
-from core.training.contract import JOB_ERRORS, JobState, Phase, RunSettings, Snapshot
-from core.training.job import Job
-from core.training.progress import clock, progress
+from core.engine.contract import JOB_ERRORS, JobState, Phase, RunSettings, Snapshot
+from core.engine.job import Job
+from core.engine.progress import clock, progress
 
 POLL_S = 0.5  # a running job's panel redraws twice a second
 QUEUED_POLL_S = 2.0  # a job waiting in the queue: only its place changes, now and then

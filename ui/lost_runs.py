@@ -3,7 +3,7 @@
 Runs live in the server's memory and belong to a browser session. A refresh (F5) opens a
 new session; so the page's address carries the server's id and the session's unguessable
 token (`?run=3f9a01c2-<token>`), and a new session opened with it takes the runs over
-(core.training.sessions), with what the pages remembered about them. When the server
+(core.engine.sessions), with what the pages remembered about them. When the server
 itself restarted (a Community Cloud app that went to sleep and woke, an instructor's
 reboot, a crash), the runs are gone: a page opened with another server's id says so and
 what to do.

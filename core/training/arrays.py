@@ -12,7 +12,7 @@ import numpy as np
 
 from core.data.dataset import Dataset
 from core.data.files import atomic_write
-from core.training.contract import DataRef, JobConfig, RunSettings
+from core.engine.contract import DataRef, JobConfig, RunSettings
 
 
 def export_arrays(dataset: Dataset, target: str, folder: Path,

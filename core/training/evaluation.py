@@ -14,7 +14,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from core.training.contract import BatchEvent, EpochEvent
+from core.engine.contract import BatchEvent, EpochEvent
 
 TOP_K = 3  # guesses shown per misclassified image
 EPOCH_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")

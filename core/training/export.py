@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from core.stack.build import layer_lines
 from core.stack.spec import normalize_input_shape
-from core.training.contract import RunSettings
+from core.engine.contract import RunSettings
 from core.training.regularise import model_layers
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}  # keras.optimizers classes

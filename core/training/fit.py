@@ -1,9 +1,9 @@
 """One training job, start to end, inside a worker: the arrays, the model, the fit with its
 true per-batch losses and Stop, the saved outputs, and the events that report it all.
 
-`run_job(tf, assignment, stop_event, emit)` is the whole of it; core.training.worker runs
+`run_job(tf, assignment, stop_event, emit)` is the whole of it; core.engine.worker runs
 it in a worker process and prints each event as a JSON line (the contract,
-core.training.contract). It imports TensorFlow's modules only inside the functions.
+core.engine.contract). It imports TensorFlow's modules only inside the functions.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Callable
 
 from core.data.files import atomic_save
 from core.training import live_filters
-from core.training.contract import (
+from core.engine.contract import (
     Assignment, BatchEvent, ContractError, DoneEvent, EpochEvent, ErrorEvent, Phase, PhaseEvent,
     Recipe, RunSettings, StartEvent, UnfreezeEvent,
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.training.contract import FiltersEvent
+from core.engine.contract import FiltersEvent
 from core.training.forward import first_conv
 
 MAX_FILTERS = 64  # the stride model's 64 first-layer filters, all of them

@@ -4,7 +4,7 @@
 size, optimizer, learning rate, validation split, seed, and the controls against
 overfitting of core.training.regularise) as the widgets return them and
 returns a `Plan`: the checked `RunSettings` of the job contract
-(core.training.contract), the shape engine's rows of the model, its parameter count
+(core.engine.contract), the shape engine's rows of the model, its parameter count
 and an estimated time per epoch.
 Anything the engine cannot run raises `ConfigError` with a `code` and `details` that
 the page turns into a translated sentence (i18n keys `train.error.<code>`).
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from core.stack import presets
 from core.config import INPUT_SHAPE
 from core.stack.shapes import LayerRow, ShapeError, summarize, totals
-from core.training.contract import MAX_WEIGHT_DECAY, RunSettings
+from core.engine.contract import MAX_WEIGHT_DECAY, RunSettings
 from core.training.regularise import model_layers
 
 MODELS = ("stride", "stride_pool", "stride_pool_fixed", "super_model")  # the notebook's
@@ -168,7 +168,7 @@ def plan(choices: dict, train_size: int, stack: dict | None = None,
                           value=optimizer, allowed=", ".join(OPTIMIZERS))
     controls = regularisation(choices, validation_split)
     used = min(train_size, max_images) if max_images else train_size
-    train_images = used - int(round(used * validation_split))  # as core.training.worker splits
+    train_images = used - int(round(used * validation_split))  # as core.engine.worker splits
     if validation_split >= 1 or train_images < 1:
         raise ConfigError("The validation split leaves no image to train on.",
                           "bad_validation_split", value=validation_split, low=0, high=1)

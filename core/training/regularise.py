@@ -17,13 +17,13 @@ L2 weight decay and early stopping. Each is off by default, as in the notebook.
 
 `model_layers(settings)` is the stack a run really builds (core.training.fit), shows
 (its parameters and multiply-accumulates) and exports (core.training.export); the
-settings themselves keep the model the student chose (core.training.contract.RunSettings).
+settings themselves keep the model the student chose (core.engine.contract.RunSettings).
 Pooling is not among these controls: it shrinks the feature map, which changes the
 model and its cost, and the notebook's comparison shows nothing about overfitting.
 """
 from __future__ import annotations
 
-from core.training.contract import ADDED_OFF, RunSettings
+from core.engine.contract import ADDED_OFF, RunSettings
 
 AUGMENTATION = (  # what `augment` puts first in the model
     {"type": "RandomFlip", "mode": "horizontal"},  # mirror left-right: animals stay upright

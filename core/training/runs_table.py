@@ -23,7 +23,7 @@ from typing import NamedTuple
 from core.stack import presets
 from core.stack.keras_errors import keras_error
 from core.stack.shapes import summarize, totals
-from core.training.contract import RunSettings, Snapshot
+from core.engine.contract import RunSettings, Snapshot
 from core.training.regularise import best_epoch, model_layers
 
 FAIR_MODELS = ("stride", "stride_pool_fixed")  # the notebook's two ideas, both trainable

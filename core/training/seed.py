@@ -3,7 +3,7 @@
 `seed_runs` trains each of the notebook's models that can train (the stride model, the
 fixed stride-plus-pooling model, the super model) with the training page's defaults on
 the active dataset, through the job engine, into a run library folder. A Start with
-those settings then opens the run at once (core.training.library). The repository ships
+those settings then opens the run at once (core.engine.library). The repository ships
 such a library for the synthetic dataset in assets/runs/; an instructor with the course's
 real data runs `python -m core seed-runs` once (a GPU box makes it quick, see the README).
 """
@@ -44,8 +44,8 @@ def seed_runs(dataset, out: Path, models=SEEDED, max_images: int | None = None,
     cluster); the entries' folders. A run already in the library there is not trained
     again."""
     from core.training.arrays import job_config
-    from core.training.library import RunLibrary
-    from core.training.run import follow, manager_for, stored
+    from core.engine.library import RunLibrary
+    from core.engine.run import follow, manager_for, stored
 
     library = RunLibrary(out, max_bytes=2**40)  # a shipped library is never evicted
     manager = manager_for(ray_address, cpus, gpus, library, report)

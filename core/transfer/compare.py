@@ -1,6 +1,6 @@
 """Comparing the transfer lesson's arms: what each measured, and sentences that say it.
 
-`compare` turns the arms' job snapshots (core.training.contract.Snapshot) into the
+`compare` turns the arms' job snapshots (core.engine.contract.Snapshot) into the
 table's numbers (`ArmResult`), and `summary` into sentences in the student's language.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from core.i18n import translate
-from core.training.contract import EpochEvent, JobState, Snapshot
+from core.engine.contract import EpochEvent, JobState, Snapshot
 from core.transfer.lesson import ARMS, PRETRAINED_ARMS
 
 

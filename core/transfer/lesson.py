@@ -2,7 +2,7 @@
 
 The notebook's section 3 pretrains the shared extractor on the 3 superclasses and
 reuses it. The lesson here runs four jobs through the training engine
-(core.training.worker's transfer recipes), all from one `Settings`:
+(core.engine.worker's transfer recipes), all from one `Settings`:
 
     pretrain  extractor + Dense(3) on superclasses; the worker saves extractor.keras
     scratch   the same architecture, fresh weights, on the fine classes (the baseline)
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from core.stack import presets
 from core.config import INPUT_SHAPE
-from core.training.contract import JobConfig, Recipe, RunSettings, TransferRecipe
+from core.engine.contract import JobConfig, Recipe, RunSettings, TransferRecipe
 from core.transfer.pretrain import DEMO_WIDTH, pretrain_settings
 from core.stack.shapes import summarize, totals
 from core.training.plan import epoch_seconds

@@ -20,7 +20,7 @@ from core import config
 from core.stack import presets
 from core.data.files import atomic_write
 from core.data.dataset import Dataset
-from core.training.contract import Recipe, RunSettings, TransferRecipe
+from core.engine.contract import Recipe, RunSettings, TransferRecipe
 
 CHECKPOINT_DIR = config.ROOT / "assets" / "checkpoints"  # shipped with the app
 DEMO_WIDTH = 16  # filters per conv layer of the in-class demo extractor
@@ -59,8 +59,8 @@ def run_pretrain(dataset: Dataset, width: int, epochs: int, out: Path, seed: int
                  report=print) -> Path:
     """Train through the job engine and write the extractor and its metadata to `out`."""
     from core.training.arrays import job_config
-    from core.training.manager import JobManager
-    from core.training.run import follow
+    from core.engine.manager import JobManager
+    from core.engine.run import follow
 
     manager = JobManager(max_running=1, warm=False)
     try:

@@ -20,7 +20,7 @@ def own_run_library(tmp_path_factory, monkeypatch):
     """Each test starts with an empty run library: a run an earlier test finished is not
     opened from it (tests that want the library fill this one)."""
     from core import st_cache
-    from core.training.library import RunLibrary
+    from core.engine.library import RunLibrary
 
     library = RunLibrary(tmp_path_factory.mktemp("library"))
     monkeypatch.setattr(st_cache.job_manager(), "library", library)

@@ -4,7 +4,7 @@ one grants nothing and is never shown)."""
 import pytest
 
 from core import config, st_cache
-from core.training.contract import JobState
+from core.engine.contract import JobState
 from tests.app.conftest import follow
 from tests.app.test_training import metrics, session_job, texts
 
@@ -115,8 +115,8 @@ def test_a_cluster_that_did_not_answer_is_said_on_both_training_pages(app, monke
 def test_a_refreshed_tab_gets_its_runs_back_and_a_stranger_does_not(app, monkeypatch):
     """F5 opens a new session with the same address: its token takes the runs over.
     AppTest's sessions share one id, so the old tab is played by the manager directly."""
-    from core.training.manager import JobManager
-    from tests.core.training.test_jobs import make_config
+    from core.engine.manager import JobManager
+    from tests.core.engine.test_jobs import make_config
 
     manager = st_cache.job_manager()
     old = "the tab before F5"

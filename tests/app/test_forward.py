@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core import config, st_cache
-from core.training.library import RunLibrary
+from core.engine.library import RunLibrary
 from tests.app.test_transfer import checkpoints, tiny  # noqa: F401  (fixtures)
 
 PAGE = "app_pages/training.py"

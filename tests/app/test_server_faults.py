@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from benchmarks.st_client import Session
-from core.training.folders import OWNER_FILE, ROOT_PREFIX
+from core.engine.folders import OWNER_FILE, ROOT_PREFIX
 from tests.browser.conftest import free_port, start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def server(tmp_path):
 
 def workers(server) -> list[psutil.Process]:
     return [p for p in psutil.Process(server.pid).children(recursive=True)
-            if "core.training.worker" in " ".join(p.cmdline())]
+            if "core.engine.worker" in " ".join(p.cmdline())]
 
 
 def wait_for(condition, timeout=120, every=0.5):
@@ -106,7 +106,7 @@ def test_a_tab_closed_mid_training_stops_its_job_and_frees_the_worker(server):
         busy = await asyncio.to_thread(training_worker, process)
         await session.close()  # the student closes the tab
         # Stopped within a batch once the grace is over; the worker then waits, idle, for
-        # the next job (core.training.pool reuses it) or retires.
+        # the next job (core.engine.pool reuses it) or retires.
         await asyncio.to_thread(until_idle, busy, GRACE_S + 60)
         return await opened(server.url, "training")  # the next student's page works
 

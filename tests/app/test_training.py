@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from core import st_cache
-from core.training.contract import JobState
+from core.engine.contract import JobState
 from tests.app.conftest import ROOT, follow
 
 PAGE = "app_pages/training.py"
@@ -104,7 +104,7 @@ def session_job(app):
 
 
 def test_a_waiting_job_redraws_slower_than_a_running_one():
-    from core.training.contract import JobState as S
+    from core.engine.contract import JobState as S
     from ui.jobs import CROWD, CROWD_POLL_S, POLL_S, QUEUED_POLL_S, poll_every
 
     assert poll_every([S.QUEUED]) == QUEUED_POLL_S > POLL_S

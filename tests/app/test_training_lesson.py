@@ -5,7 +5,7 @@ import pytest
 
 from core import st_cache
 from core.config import SHIPPED_RUNS
-from core.training.library import RunLibrary
+from core.engine.library import RunLibrary
 from tests.app.conftest import follow
 from tests.app.test_training import page  # noqa: F401  the training page, opened
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.stack import presets
 from core import st_cache
-from core.training.contract import JobState
+from core.engine.contract import JobState
 from core.transfer import lesson
 from core.stack.build import build_model
 from tests.app.conftest import follow

@@ -28,9 +28,9 @@ from core.training import fit as train_worker
 from core.data.course_files import COURSE_FILES, load_course_dir, load_files, write_course_files
 from core.data.dataset import DataError
 from core.i18n import error_message, translate
-from core.training.contract import JOB_ERRORS, ErrorEvent, JobState, parse_event, to_line
-from core.training.job import Job
-from tests.core.training.test_jobs import make_config
+from core.engine.contract import JOB_ERRORS, ErrorEvent, JobState, parse_event, to_line
+from core.engine.job import Job
+from tests.core.engine.test_jobs import make_config
 from tests.core import fake_cifar
 
 from tests.core.conftest import npy_bytes

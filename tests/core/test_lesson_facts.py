@@ -15,8 +15,8 @@ from core.config import ROOT, SHIPPED_RUNS
 from core.i18n import translate
 from core.stack import presets
 from core.stack.shapes import summarize, totals
-from core.training.contract import with_added_fields
-from core.training.library import Entry
+from core.engine.contract import with_added_fields
+from core.engine.library import Entry
 from core.training.plan import DEFAULTS, plan
 from core.training.runs_table import NOTEBOOK_STRIDE_ACCURACY, notebook_facts
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.training import evaluation
 from core.training import figures as train_figures
-from core.training.contract import Snapshot
+from core.engine.contract import Snapshot
 from core.training.regularise import GAPS, gap
 from ui.training.regularise import controls_label
 from ui.training.runs import number, run_label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.training.contract import RunSettings
+from core.engine.contract import RunSettings
 from core.training.export import run_script
 
 

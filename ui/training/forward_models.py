@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from core.training.contract import Snapshot
+from core.engine.contract import Snapshot
 from ui.training import runs
 from ui.transfer import state as transfer_state
 

@@ -11,8 +11,8 @@ import streamlit as st
 from core import st_cache
 from core.training import evaluation
 from core.training import figures as train_figures
-from core.training.contract import PHASE_ORDER, JobState, Snapshot
-from core.training.progress import clock
+from core.engine.contract import PHASE_ORDER, JobState, Snapshot
+from core.engine.progress import clock
 from ui import jobs
 from ui.training import replay
 from ui.training import live_filters

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core import st_cache
 from core.data.explore import png, upscale
-from core.training.contract import FiltersEvent, Snapshot
+from core.engine.contract import FiltersEvent, Snapshot
 from core.training.figures import mosaic
 from core.training.forward_figures import colour, scale_of
 from core.training.live_filters import weight_change

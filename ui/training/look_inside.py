@@ -11,7 +11,7 @@ from core.training import look_inside as inspect_model
 from core import st_cache
 from core.training import figures as train_figures
 from core.data.explore import upscale
-from core.training.contract import Snapshot
+from core.engine.contract import Snapshot
 from ui.training.runs import number, outputs
 
 BIG = 8  # a 32x32 image shown as 256x256

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.training.contract import MAX_WEIGHT_DECAY, RunSettings
+from core.engine.contract import MAX_WEIGHT_DECAY, RunSettings
 from core.training.plan import DEFAULTS, MAX_DROPOUT, MAX_EPOCHS
 from core.training.regularise import SUGGESTED, active
 

@@ -2,7 +2,7 @@
 projecting a run opened from the library gets the live feel without the wait.
 
 The curves are the run's own events, shown up to `elapsed x speed` seconds of its
-training clock (core.training.contract's BatchEvent.t and EpochEvent.t).
+training clock (core.engine.contract's BatchEvent.t and EpochEvent.t).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import time
 
 import streamlit as st
 
-from core.training.contract import Snapshot
-from core.training.progress import clock
+from core.engine.contract import Snapshot
+from core.engine.progress import clock
 
 SPEEDS = (1, 2, 5, 10, 30)  # times the real training speed
 STATE = "train_replay"  # session_state: {"id": run id, "started": time, "speed": x}

@@ -7,7 +7,7 @@ import streamlit as st
 from core.training import evaluation
 from core.training import figures as train_figures
 from core import st_cache
-from core.training.contract import Snapshot
+from core.engine.contract import Snapshot
 from ui.explorer.cache import image_tiles
 from ui.training.runs import number, outputs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import st_cache
-from core.training.contract import ENDED_WITH_OUTPUTS, JobState, Snapshot
+from core.engine.contract import ENDED_WITH_OUTPUTS, JobState, Snapshot
 from ui import lost_runs
 from ui.language import relabel_after_switch
 from ui.training.regularise import controls_label
@@ -16,7 +16,7 @@ TRANSLATED_CHOICES = ("train_model", "train_target", "train_run", "train_compare
 
 
 def session_jobs() -> list:
-    """The jobs this session started (core.training.job.Job), oldest first."""
+    """The jobs this session started (core.engine.job.Job), oldest first."""
     ids = st.session_state.get(JOB_IDS, [])
     mine = {job.id: job for job in st_cache.job_manager().jobs_of(st_cache.session_id())}
     return [mine[i] for i in ids if i in mine]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import config as app_config
 from core.training import plan as train_plan
-from core.training.contract import Snapshot
+from core.engine.contract import Snapshot
 from core.training.runs_table import (
     FAIR_MODELS, RunRow, fair_pair, fair_result, notebook_facts, run_row,
 )

@@ -14,7 +14,7 @@ from core.training import plan as train_config
 from core.stack.build import keras_code
 from core.stack.keras_errors import keras_error
 from core.training.plan import CALCULATOR, DEFAULTS, MODELS, N_CLASSES, OPTIMIZERS, ConfigError
-from core.training.progress import duration
+from core.engine.progress import duration
 from core.training.regularise import model_layers
 from ui.training import regularise as regularise_ui
 

@@ -14,8 +14,8 @@ from core.data.files import atomic_write
 from core.st_cache import job_manager, language
 from core.training import evaluation
 from core.training import figures as train_figures
-from core.training.contract import JobState, Snapshot
-from core.training.progress import clock
+from core.engine.contract import JobState, Snapshot
+from core.engine.progress import clock
 from core.transfer import compare as arm_compare
 from core.transfer import lesson
 from ui import jobs

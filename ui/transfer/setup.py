@@ -11,7 +11,7 @@ import streamlit as st
 from core import st_cache
 from core.stack import presets
 from core.transfer import lesson
-from core.training.progress import clock
+from core.engine.progress import clock
 from ui.training.setup import caps_caption
 
 DEFAULT_KEYS = ("pretrain_epochs", "epochs", "batch_size", "seed", "head_epochs",
@@ -62,7 +62,7 @@ def settings_ui(t, train_images: int) -> lesson.Settings:
     seconds = lesson.lesson_seconds(settings, presets.shared_extractor(settings.width),
                                     train_images)
     # Each job as this server has measured jobs to take: its start-up, and the plan's
-    # estimate scaled by how fast training really went here (core.training.queue.Timing).
+    # estimate scaled by how fast training really went here (core.engine.queue.Timing).
     expected = {job: st_cache.job_manager().timing.expected(s) for job, s in seconds.items()}
     st.caption(t("transfer.estimate", pretrain=clock(expected["pretrain"]),
                  arms=clock(sum(expected[a] for a in lesson.ARMS)),

@@ -19,7 +19,7 @@ from core import st_cache
 from core.transfer.checkpoints import CheckpointError, CheckpointInfo, inspect_keras, printable
 from core.data.course_files import write_error
 from core.data.files import atomic_write
-from core.training.contract import ENDED_WITH_OUTPUTS
+from core.engine.contract import ENDED_WITH_OUTPUTS
 from ui import lost_runs
 
 JOBS_KEY = "transfer_job_ids"  # session_state: role -> job id
@@ -40,7 +40,7 @@ class Extractor:
 
 
 def jobs() -> dict:
-    """role -> core.training.job.Job of this session's lesson (the latest of each role)."""
+    """role -> core.engine.job.Job of this session's lesson (the latest of each role)."""
     ids = st.session_state.get(JOBS_KEY, {})
     mine = {job.id: job for job in st_cache.job_manager().jobs_of(st_cache.session_id())}
     return {role: mine[i] for role, i in ids.items() if i in mine}

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from core.training import evaluation
-from core.training.contract import BatchEvent, EpochEvent, JobState, Phase, Snapshot, StartEvent
-from core.training.progress import clock, progress
-from tests.core.training.test_jobs import make_config
+from core.engine.contract import BatchEvent, EpochEvent, JobState, Phase, Snapshot, StartEvent
+from core.engine.progress import clock, progress
+from tests.core.engine.test_jobs import make_config
 
 PROBS = np.array([  # 6 test images, 3 classes
     [0.7, 0.2, 0.1],  # true 0, predicted 0

@@ -10,8 +10,8 @@ import pytest
 from core.config import INPUT_SHAPE
 from core.stack import presets
 from core.training import live_filters
-from core.training.contract import ContractError, FiltersEvent, parse_event, to_line
-from tests.core.training.test_jobs import data_path  # noqa: F401  (a fixture: tiny arrays)
+from core.engine.contract import ContractError, FiltersEvent, parse_event, to_line
+from tests.core.engine.test_jobs import data_path  # noqa: F401  (a fixture: tiny arrays)
 
 keras = pytest.importorskip("keras")
 
@@ -105,8 +105,8 @@ def test_how_far_the_filters_moved():
 
 
 def test_the_job_keeps_the_first_and_the_latest():
-    from core.training.job import Job
-    from tests.core.training.test_contract import config
+    from core.engine.job import Job
+    from tests.core.engine.test_contract import config
 
     job = Job(1, config(), out_dir=None, holders=["a"], watchers={"a"})
     events = [FiltersEvent(epoch=e, layer="conv2d", filters=1, image_index=0,
@@ -123,8 +123,8 @@ def test_a_run_with_the_live_view_trains_exactly_like_one_without(tmp_path, data
                                                                   monkeypatch):
     """Same settings, same losses to the last digit, with and without the live view; the
     job holds an event for the start and one per epoch's end."""
-    from core.training.manager import JobManager
-    from tests.core.training.test_jobs import losses, make_config
+    from core.engine.manager import JobManager
+    from tests.core.engine.test_jobs import losses, make_config
 
     runs = {}
     for live in (True, False):

@@ -5,7 +5,7 @@ import pytest
 
 from core.training import plan as train_config
 from core.i18n import LANGUAGES, table
-from core.training.contract import RunSettings
+from core.engine.contract import RunSettings
 from core.training.plan import ConfigError, plan
 
 TRAIN_SIZE = 7500  # the course's (and the synthetic set's) training images

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from core.training.contract import EpochEvent, JobState
+from core.engine.contract import EpochEvent, JobState
 from core.training.plan import DEFAULTS, plan
 from core.training.regularise import AUGMENTATION, active, best_epoch, model_layers
-from tests.core.training.test_jobs import data_path, make_config, manager, wait  # noqa: F401
+from tests.core.engine.test_jobs import data_path, make_config, manager, wait  # noqa: F401
 
 
 def settings(**changes):

@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from core.training.contract import (
+from core.engine.contract import (
     DataRef, DoneEvent, EpochEvent, JobConfig, JobState, Phase, Snapshot, StartEvent,
 )
 from core.training.plan import DEFAULTS, plan

@@ -3,8 +3,8 @@ found by the same Start a student makes."""
 import pytest
 
 from core.training.arrays import job_config
-from core.training.library import RunLibrary
-from core.training.manager import JobManager
+from core.engine.library import RunLibrary
+from core.engine.manager import JobManager
 from core.training.seed import SEEDED, seed_runs, seed_settings
 from tests.core.transfer.test_pretrain import small_dataset
 

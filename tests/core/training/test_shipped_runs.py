@@ -4,8 +4,8 @@ import pytest
 
 from core.config import SHIPPED_RUNS
 from core.data import synthetic
-from core.training.contract import DataRef, JobConfig
-from core.training.library import RunLibrary
+from core.engine.contract import DataRef, JobConfig
+from core.engine.library import RunLibrary
 from core.training.plan import DEFAULTS, plan
 from core.training.seed import SEEDED
 

@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from core.i18n import missing_keys
-from core.training.contract import (
+from core.engine.contract import (
     DoneEvent, EpochEvent, JobState, Phase, Snapshot, StartEvent, UnfreezeEvent,
 )
 from core.transfer import compare as arms
-from tests.core.training.test_jobs import make_config
+from tests.core.engine.test_jobs import make_config
 
 
 def epoch(i, val_accuracy, t=None, partial=False, val_loss=1.0):

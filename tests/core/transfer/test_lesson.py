@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.stack import presets
-from core.training.contract import DataRef, JobConfig, Recipe, TransferRecipe
+from core.engine.contract import DataRef, JobConfig, Recipe, TransferRecipe
 from core.transfer import lesson
 
 FINE = [f"fine{i}" for i in range(15)]

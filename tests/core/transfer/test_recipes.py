@@ -3,11 +3,11 @@ fine-tuning unfreezes it with BatchNormalization kept in inference mode."""
 import numpy as np
 import pytest
 
-from core.training.contract import FROM_FILE, JobState, Recipe, TransferRecipe
-from core.training.manager import JobManager
+from core.engine.contract import FROM_FILE, JobState, Recipe, TransferRecipe
+from core.engine.manager import JobManager
 from core.transfer.lesson import file_sha256
 
-from tests.core.training.test_jobs import data_path, make_config, wait  # noqa: F401 (fixture)
+from tests.core.engine.test_jobs import data_path, make_config, wait  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 

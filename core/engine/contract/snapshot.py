@@ -4,17 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.training.contract.config import JobConfig, RunSettings
-from core.training.contract.events import (
+from core.engine.contract.config import JobConfig, RunSettings
+from core.engine.contract.events import (
     BatchEvent, DoneEvent, EpochEvent, ErrorEvent, StartEvent, UnfreezeEvent,
 )
-from core.training.contract.events import FiltersEvent
-from core.training.contract.states import JobState, Phase
+from core.engine.contract.events import FiltersEvent
+from core.engine.contract.states import JobState, Phase
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A consistent copy of a job's record, for drawing (core.training.job.Job.snapshot)."""
+    """A consistent copy of a job's record, for drawing (core.engine.job.Job.snapshot)."""
     id: int
     state: JobState
     phase: Phase

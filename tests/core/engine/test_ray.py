@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from core.config import ROOT
-from core.training.contract import JobState
-from core.training.manager import JobManager
+from core.engine.contract import JobState
+from core.engine.manager import JobManager
 from tests.browser.conftest import free_port
-from tests.core.training.test_jobs import (
+from tests.core.engine.test_jobs import (
     LONG, SLOW, brightest_channel_data, make_config, wait,
 )
 
@@ -52,7 +52,7 @@ def data_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def on_ray(cluster, tmp_path_factory):
-    from core.training.ray_backend import connect
+    from core.engine.ray_backend import connect
 
     pool, problem = connect(cluster, cpus=2, gpus=0, jobs_per_worker=8)
     assert problem is None, problem
@@ -64,9 +64,9 @@ def on_ray(cluster, tmp_path_factory):
 
 SERVER = """
 import json, sys, time
-from core.training.manager import JobManager
-from core.training.ray_backend import connect
-from tests.core.training.test_jobs import make_config
+from core.engine.manager import JobManager
+from core.engine.ray_backend import connect
+from tests.core.engine.test_jobs import make_config
 pool, problem = connect(sys.argv[1], cpus=2, gpus=0, jobs_per_worker=2)
 manager = JobManager(max_running=1, warm=False, root=sys.argv[3], pool=pool)
 job = manager.submit("a", make_config(sys.argv[2], epochs=1)).job
@@ -132,9 +132,9 @@ def test_a_wrong_address_says_why_and_training_stays_local(tmp_path, data_path):
     """In a process of its own (a Ray connection is per process)."""
     script = textwrap.dedent("""
         import sys, time
-        from core.training.manager import JobManager
-        from core.training.ray_backend import attach
-        from tests.core.training.test_jobs import make_config
+        from core.engine.manager import JobManager
+        from core.engine.ray_backend import attach
+        from tests.core.engine.test_jobs import make_config
         manager = JobManager(max_running=1, warm=False, root=sys.argv[2])
         attach(manager, sys.argv[1], 2, 0, 8)
         job = manager.submit("a", make_config(sys.argv[3], epochs=1)).job

@@ -1,7 +1,7 @@
 """One training job's record: its config, state, everything its worker reported, and the
 browser sessions it belongs to.
 
-A `Job` lives in the server's JobManager (core.training.manager). Several sessions can
+A `Job` lives in the server's JobManager (core.engine.manager). Several sessions can
 share one: students who start identical runs (JobConfig.key) watch the same job.
 `watchers` are the sessions that want it to keep training; `holders` the sessions that
 list it among their runs (to evaluate, inspect, download). A reader thread folds the
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from core.training.contract import (
+from core.engine.contract import (
     BatchEvent, DoneEvent, EpochEvent, ErrorEvent, Event, JobConfig, JobState, Phase,
     PhaseEvent, ReadyEvent, Snapshot, StartEvent, UnfreezeEvent,
 )
-from core.training.contract import FiltersEvent
-from core.training.process import WorkerExit, WorkerProcess
+from core.engine.contract import FiltersEvent
+from core.engine.process import WorkerExit, WorkerProcess
 
 
 class Origin(StrEnum):
@@ -38,7 +38,7 @@ class Job:
     group: str = "train"  # the page that started it: a session keeps a few of each
     origin: Origin = Origin.TRAINED
     estimate_s: float | None = None  # expected training time, from the plan
-    memory_mb: float = 0.0  # its worker's expected peak (core.training.memory)
+    memory_mb: float = 0.0  # its worker's expected peak (core.engine.memory)
     engine: str = "local"  # where it trains: "local" worker processes or a "ray" cluster
     state: JobState = JobState.QUEUED
     phase: Phase = Phase.QUEUED
@@ -62,7 +62,7 @@ class Job:
     @classmethod
     def from_library(cls, job_id: int, session_id: str, config: JobConfig, group: str,
                      found) -> "Job":
-        """An identical run trained earlier (a core.training.library hit), ended, held by
+        """An identical run trained earlier (a core.engine.library hit), ended, held by
         this session and watched by nobody."""
         entry = found.entry
         return cls(job_id, config, found.folder, [session_id], set(), group=group,

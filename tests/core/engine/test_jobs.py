@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pytest
 
-from core.training.contract import DataRef, JobConfig, JobState, RunSettings
-from core.training.folders import OWNER_FILE, ROOT_PREFIX, remove_stale_roots
-from core.training.manager import JobManager
-from core.training.reaper import REAP_EVERY_S
+from core.engine.contract import DataRef, JobConfig, JobState, RunSettings
+from core.engine.folders import OWNER_FILE, ROOT_PREFIX, remove_stale_roots
+from core.engine.manager import JobManager
+from core.engine.reaper import REAP_EVERY_S
 
 pytestmark = pytest.mark.slow
 

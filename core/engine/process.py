@@ -1,7 +1,7 @@
-"""One worker process: `python -m core.training.worker`, and a thread reading its events.
+"""One worker process: `python -m core.engine.worker`, and a thread reading its events.
 
 The worker imports TensorFlow, says it is ready, trains the Assignment it is sent
-(core.training.contract), says it is ready again, and so on (core.training.pool reuses
+(core.engine.contract), says it is ready again, and so on (core.engine.pool reuses
 it). Its stdout carries only contract events, one JSON line each; a reader thread parses
 them and hands each to the job it is training. Its stderr (tracebacks, library chatter)
 is kept as a short tail for the server's log.
@@ -15,7 +15,7 @@ import threading
 from typing import Callable
 
 from core import config as app_config
-from core.training.contract import (
+from core.engine.contract import (
     Assignment, ContractError, Event, ReadyEvent, parse_event, to_line,
 )
 
@@ -30,7 +30,7 @@ class WorkerExit:
 
 
 class WorkerProcess:
-    """One `python -m core.training.worker` child and a thread reading its events."""
+    """One `python -m core.engine.worker` child and a thread reading its events."""
 
     def __init__(self, env: dict[str, str] | None = None):
         self.ready = threading.Event()  # waiting for an Assignment
@@ -40,7 +40,7 @@ class WorkerProcess:
         # Few malloc arenas: TensorFlow's thread pools otherwise each grow their own.
         env = dict(os.environ, PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2", **(env or {}))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.training.worker"], cwd=app_config.ROOT, env=env,
+            [sys.executable, "-m", "core.engine.worker"], cwd=app_config.ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr_tail: list[str] = []
         threading.Thread(target=self._read_stdout, daemon=True).start()

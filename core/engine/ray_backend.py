@@ -2,12 +2,12 @@
 the same events, Stop and results, for a department whose GPUs or spare machines train
 what one 2-core server cannot.
 
-`RayPool` stands in for core.training.pool.WorkerPool and hands out `RayWorker`s that the
+`RayPool` stands in for core.engine.pool.WorkerPool and hands out `RayWorker`s that the
 JobManager drives exactly like local worker processes: `assign` a job and receive its
 events, send "stop", `kill`. Each RayWorker is one Ray actor (`TrainingActor`) with the
 resources a job is given (CNNLAB_RAY_CPUS, CNNLAB_RAY_GPUS: a GPU or a fraction of one),
 reused for several jobs like a local worker; what runs inside it is
-core.training.ray_actor. Nothing goes through a shared disk: the
+core.engine.ray_actor. Nothing goes through a shared disk: the
 arrays reach the cluster through Ray's object store (put once per dataset and target),
 events come back as the contract's JSON lines, and the outputs (model, test-set
 predictions, a pretrained extractor) come back as bytes that the server writes into the
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Callable
 
 from core import config as app_config
-from core.training.contract import Assignment, ErrorEvent, parse_event, to_line
-from core.training.pool import WorkerPool
-from core.training.process import WorkerExit
+from core.engine.contract import Assignment, ErrorEvent, parse_event, to_line
+from core.engine.pool import WorkerPool
+from core.engine.process import WorkerExit
 
 POLL_S = 0.25  # how often the server asks an actor for new events
 CONNECT_TIMEOUT_S = 15  # a cluster that does not answer in this long is not there
@@ -34,7 +34,7 @@ _CONNECTED_TO: str | None = None  # the cluster this process is connected to
 
 
 class RayWorker:
-    """One actor, driven like core.training.process.WorkerProcess."""
+    """One actor, driven like core.engine.process.WorkerProcess."""
 
     def __init__(self, pool: "RayPool"):
         self.pool, self.ray = pool, pool.ray
@@ -70,7 +70,7 @@ class RayWorker:
 
     def _drive(self, assignment: Assignment) -> None:
         """Send the job, relay its events while it trains, write its files, then end it."""
-        from core.training.contract import ReadyEvent
+        from core.engine.contract import ReadyEvent
 
         ray = self.ray
         try:
@@ -131,7 +131,7 @@ class RayPool(WorkerPool):
         self.ray, self.cpus, self.gpus = ray, cpus, gpus
         self.engine = "ray"
         self.broken: str | None = None  # why the cluster is no longer usable
-        from core.training.ray_actor import TrainingActorBody
+        from core.engine.ray_actor import TrainingActorBody
 
         self.actor_class = ray.remote(TrainingActorBody)
         self._arrays: dict[str, object] = {}  # .npz path -> its bytes in the object store

@@ -4,8 +4,8 @@ and a reaper.
 One instance lives in the Streamlit server (`core.st_cache.job_manager`); tests drive it
 directly. `submit` first looks for the same run (JobConfig.key): a queued or running one
 is joined, a finished one is opened from the library, and only a new run is queued.
-Queued jobs start in core.training.queue's order while fewer than `max_running` train;
-workers come from core.training.pool. Sessions whose tab closed stop watching; a run
+Queued jobs start in core.engine.queue's order while fewer than `max_running` train;
+workers come from core.engine.pool. Sessions whose tab closed stop watching; a run
 nobody watches stops. docs/ARCHITECTURE.md tells the whole story.
 """
 from __future__ import annotations
@@ -19,21 +19,21 @@ from pathlib import Path
 from typing import Callable
 
 from core import config as app_config
-from core.training import memory, queue
-from core.training.contract import (
+from core.engine import memory, queue
+from core.engine.contract import (
     Assignment, ErrorEvent, JobConfig, JobState, Phase,
 )
-from core.training.folders import new_root, session_dir
-from core.training.job import Job, Origin
-from core.training.library import RunLibrary, Skipped
-from core.training.pool import WorkerPool, reuse_from_env
-from core.training.reaper import Reaper
-from core.training.sessions import SessionTokens
+from core.engine.folders import new_root, session_dir
+from core.engine.job import Job, Origin
+from core.engine.library import RunLibrary, Skipped
+from core.engine.pool import WorkerPool, reuse_from_env
+from core.engine.reaper import Reaper
+from core.engine.sessions import SessionTokens
 
 # Two jobs train at once, each with TensorFlow threads for every CPU: on 2 cores that
 # finishes a queue of stride runs in 0.71 of the time one at a time takes, and a run
 # alone keeps its full speed (benchmarks/parallel_jobs.py, README "Measured"). A second
-# job starts only if it fits the memory budget beside the first (core.training.memory):
+# job starts only if it fits the memory budget beside the first (core.engine.memory):
 # two super-model jobs do not fit a Community Cloud container.
 DEFAULT_MAX_RUNNING = 2
 KEEP_ENDED = 10  # ended runs a session keeps per page (its compare list); older ones go
@@ -65,7 +65,7 @@ class JobManager:
         self.root = Path(root) if root is not None else new_root()
         self.library = library or RunLibrary(None)
         self.local_pool = WorkerPool(warm, None, jobs_per_worker or reuse_from_env())
-        self.pool = pool or self.local_pool  # a cluster's (core.training.ray_backend), or ours
+        self.pool = pool or self.local_pool  # a cluster's (core.engine.ray_backend), or ours
         self.engine_problem: str | None = None  # why training fell back from the cluster
         self.session_alive = session_alive or (lambda session_id: True)
         self.jobs: list[Job] = []

@@ -1,7 +1,7 @@
 """The reaper: a thread that watches for closed tabs and stuck workers.
 
 A session whose tab has been closed for `orphan_grace` seconds stops watching its runs
-(a run nobody watches stops, core.training.manager.JobManager.leave); after
+(a run nobody watches stops, core.engine.manager.JobManager.leave); after
 `forget_after` it loses its ended runs and files. A worker that ignores Stop for
 STOP_KILL_S is killed, and its job ends as stopped.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-from core.training.contract import JobState
+from core.engine.contract import JobState
 
 REAP_EVERY_S = 2.0  # how often the reaper looks for orphans and dead workers
 STOP_KILL_S = 20.0  # a worker that ignores Stop this long is killed

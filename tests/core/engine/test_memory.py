@@ -4,13 +4,13 @@ import dataclasses
 import pytest
 
 from core.stack import presets
-from core.training import memory
-from core.training.contract import JobState, TransferRecipe
-from core.training.manager import JobManager
+from core.engine import memory
+from core.engine.contract import JobState, TransferRecipe
+from core.engine.manager import JobManager
 from core.transfer.checkpoints import inspect_keras
 from core.transfer.pretrain import CHECKPOINT_DIR
-from tests.core.training.test_jobs import LONG, make_config, wait
-from tests.core.training.test_jobs import data_path  # noqa: F401  (a fixture)
+from tests.core.engine.test_jobs import LONG, make_config, wait
+from tests.core.engine.test_jobs import data_path  # noqa: F401  (a fixture)
 
 
 def preset_config(data_path, model: str, batch_size: int = 200):

@@ -9,7 +9,7 @@ import pytest
 
 from core.config import ROOT
 from core.stack import presets
-from core.training.contract import (
+from core.engine.contract import (
     ACTIVE_STATES, RUNNING_STATES, Assignment, BatchEvent, ContractError, DataRef, DoneEvent,
     EpochEvent, ErrorEvent, JobConfig, JobState, Phase, PhaseEvent, ReadyEvent, Recipe,
     RunSettings, StartEvent, TransferRecipe, UnfreezeEvent, parse_assignment, parse_event,
@@ -173,7 +173,7 @@ def test_the_worker_refuses_an_incomplete_config_with_an_error_event():
     """No silent fallback: a config without its seed is reported, never trained on a guess."""
     data = json.loads(to_line(Assignment(config(), "/tmp/nowhere")))
     del data["config"]["settings"]["seed"]
-    worker = subprocess.run([sys.executable, "-m", "core.training.worker"], cwd=ROOT,
+    worker = subprocess.run([sys.executable, "-m", "core.engine.worker"], cwd=ROOT,
                             input=json.dumps(data) + "\n", capture_output=True, text=True,
                             timeout=120)
     events = [parse_event(line) for line in worker.stdout.splitlines()]

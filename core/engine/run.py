@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from core.training.contract import JobState
-from core.training.library import RunLibrary
-from core.training.manager import JobManager
+from core.engine.contract import JobState
+from core.engine.library import RunLibrary
+from core.engine.manager import JobManager
 
 
 def manager_for(ray_address: str | None = None, cpus: int = 2, gpus: float = 0.0,
@@ -21,8 +21,8 @@ def manager_for(ray_address: str | None = None, cpus: int = 2, gpus: float = 0.0
     (else here, after saying why)."""
     pool = None
     if ray_address:
-        from core.training.pool import reuse_from_env
-        from core.training.ray_backend import connect
+        from core.engine.pool import reuse_from_env
+        from core.engine.ray_backend import connect
 
         pool, problem = connect(ray_address, cpus, gpus, reuse_from_env())
         report(f"training on the Ray cluster at {ray_address}" if pool else

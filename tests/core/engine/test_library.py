@@ -9,13 +9,13 @@ import time
 import numpy as np
 import pytest
 
-from core.training.contract import (
+from core.engine.contract import (
     BatchEvent, DataRef, DoneEvent, EpochEvent, JobConfig, JobState, Phase, Snapshot, StartEvent,
 )
-from core.training.library import ENTRY, USED, RunLibrary, check, entry_of
-from core.training.manager import JobManager
+from core.engine.library import ENTRY, USED, RunLibrary, check, entry_of
+from core.engine.manager import JobManager
 from tests.core.keras_archives import CONV, LAMBDA, keras_zip, model_config
-from tests.core.training.test_jobs import make_config
+from tests.core.engine.test_jobs import make_config
 
 N_TEST, N_CLASSES = 6, 3
 
@@ -178,7 +178,7 @@ def test_a_library_hit_opens_without_a_worker(tmp_path, library, config):
 
 @pytest.mark.slow
 def test_a_run_that_finishes_enters_the_library_and_the_next_start_opens_it(tmp_path):
-    from tests.core.training.test_jobs import TINY, wait  # noqa: F401
+    from tests.core.engine.test_jobs import TINY, wait  # noqa: F401
 
     data = tmp_path / "data.npz"
     rng = np.random.default_rng(0)

@@ -2,7 +2,7 @@
 as a local worker (core.training.fit), keeps its events for the server to collect, stops
 within a batch when asked (a second thread of the actor: max_concurrency=2), and returns
 the job's output files as bytes. It imports TensorFlow when it starts, in the cluster;
-the server that drives it (core.training.ray_backend) never does.
+the server that drives it (core.engine.ray_backend) never does.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from core.training.contract import to_line
+from core.engine.contract import to_line
 
 OUTPUTS = ("model.keras", "test_probs.npy", "test_labels.npy", "extractor.keras")
 
@@ -25,7 +25,7 @@ class TrainingActorBody:
         import tempfile
 
         os.environ["CNNLAB_WORKER_THREADS"] = str(threads)
-        from core.training.worker import import_tensorflow
+        from core.engine.worker import import_tensorflow
 
         started = time.perf_counter()
         self.tf = import_tensorflow()
@@ -44,7 +44,7 @@ class TrainingActorBody:
 
         import keras
 
-        from core.training.contract import DoneEvent, ErrorEvent as Error, parse_assignment
+        from core.engine.contract import DoneEvent, ErrorEvent as Error, parse_assignment
         from core.training.fit import error_event, run_job
 
         self.stop_event = threading.Event()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 
-from core.training.process import WorkerProcess
+from core.engine.process import WorkerProcess
 
 JOBS_PER_WORKER = 8  # a reused worker is retired after this many jobs (memory creep)
 

@@ -12,17 +12,17 @@ states.py (JobState, Phase), config.py (RunSettings, TransferRecipe, DataRef, Jo
 Assignment), events.py (the worker's events), snapshot.py (Snapshot); import them all
 from here.
 """
-from core.training.contract.config import (  # noqa: F401
+from core.engine.contract.config import (  # noqa: F401
     ADDED_OFF, FROM_FILE, MAX_WEIGHT_DECAY, Assignment, DataRef, JobConfig, Recipe, RunSettings,
     TransferRecipe, parse_assignment, with_added_fields,
 )
-from core.training.contract.events import (  # noqa: F401
+from core.engine.contract.events import (  # noqa: F401
     EVENTS, JOB_ERRORS, BatchEvent, DoneEvent, EpochEvent, ErrorEvent, Event, PhaseEvent,
     ReadyEvent, StartEvent, UnfreezeEvent, parse_event,
 )
-from core.training.contract.events import FiltersEvent  # noqa: F401
-from core.training.contract.records import ContractError, Record, to_line  # noqa: F401
-from core.training.contract.snapshot import Snapshot  # noqa: F401
-from core.training.contract.states import (  # noqa: F401
+from core.engine.contract.events import FiltersEvent  # noqa: F401
+from core.engine.contract.records import ContractError, Record, to_line  # noqa: F401
+from core.engine.contract.snapshot import Snapshot  # noqa: F401
+from core.engine.contract.states import (  # noqa: F401
     ACTIVE_STATES, ENDED_WITH_OUTPUTS, PHASE_ORDER, RUNNING_STATES, JobState, Phase,
 )

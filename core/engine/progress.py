@@ -1,4 +1,4 @@
-"""Where a training job is, from its Snapshot (core.training.contract): for the progress bar.
+"""Where a training job is, from its Snapshot (core.engine.contract): for the progress bar.
 
 `progress(snapshot, now)` turns the batch and epoch events into what a student reads
 under the bar: epoch 3 of 20, batch 12 of 34, 1,234 images/s, 0:42 elapsed, about
@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
-from core.training.contract import Phase, Snapshot
+from core.engine.contract import Phase, Snapshot
 
 
 class Progress(NamedTuple):

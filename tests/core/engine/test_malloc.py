@@ -1,10 +1,10 @@
-"""The server limits glibc's malloc arenas (core/training/malloc.py), so its memory stays flat."""
+"""The server limits glibc's malloc arenas (core/engine/malloc.py), so its memory stays flat."""
 import subprocess
 import sys
 
 import pytest
 
-from core.training import malloc
+from core.engine import malloc
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
@@ -13,7 +13,7 @@ def test_threads_share_two_arenas_once_limited():
     counts them in malloc_info); with it, at most two exist."""
     code = """
 import ctypes, sys, threading
-from core.training.malloc import limit_malloc_arenas
+from core.engine.malloc import limit_malloc_arenas
 if sys.argv[1] == "limit":
     assert limit_malloc_arenas()
 barrier = threading.Barrier(8)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from core.training.queue import forecast, order
+from core.engine.queue import forecast, order
 
 
 @dataclass

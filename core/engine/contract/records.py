@@ -3,7 +3,7 @@
 `Record.from_dict` builds a record from decoded JSON only if every field is present,
 none is unknown and each value has its declared type (nested records, tuples, unions,
 string enums included); anything else raises `ContractError`. `to_dict` goes back.
-The job contract (core.training.contract) is made of these.
+The job contract (core.engine.contract) is made of these.
 """
 from __future__ import annotations
 

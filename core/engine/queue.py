@@ -44,7 +44,7 @@ def order(queued: Sequence, served: dict[str, float], priority: set[str]) -> lis
 def may_start(running_mb: list[float], next_mb: float, slots: int,
               fits: Callable[[list[float], float], bool] | None = None) -> bool:
     """Whether the next job in the queue may start beside jobs of this memory: a slot is
-    free and, with `fits` (core.training.memory), it fits beside them."""
+    free and, with `fits` (core.engine.memory), it fits beside them."""
     return len(running_mb) < slots and (fits is None or fits(running_mb, next_mb))
 
 
@@ -56,7 +56,7 @@ def forecast(remaining: Sequence[float], durations: Sequence[float], slots: int,
 
     remaining: seconds each running job still needs; durations: what each queued job
     should take (start-up included); slots: jobs that train at once. With `fits(the
-    memory of the jobs training, the next one's)` (core.training.memory), a job also
+    memory of the jobs training, the next one's)` (core.engine.memory), a job also
     waits until it fits beside them; running_mb and queued_mb are the jobs' memory. Jobs
     start in order: one that must wait holds back the ones behind it."""
     running = list(zip(remaining, list(running_mb) or [0.0] * len(remaining)))
@@ -92,8 +92,8 @@ class Timing:
         return self.startup_s + self.speed * (estimate_s or UNKNOWN_S)
 
     def learn(self, snapshot, estimate_s: float | None) -> None:
-        """Fold in a job that has ended (a core.training.contract.Snapshot)."""
-        from core.training.contract import JobState
+        """Fold in a job that has ended (a core.engine.contract.Snapshot)."""
+        from core.engine.contract import JobState
 
         if snapshot.state != JobState.DONE or not snapshot.epochs or not snapshot.started:
             return
@@ -110,7 +110,7 @@ class Timing:
         memory as in `forecast`."""
         import time
 
-        from core.training.progress import progress
+        from core.engine.progress import progress
 
         now = time.time()
         remaining = []

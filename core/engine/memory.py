@@ -3,7 +3,7 @@ second job fits beside the running ones.
 
 Two jobs at once finish a class's queue sooner on 2 cores (benchmarks/parallel_jobs.py),
 but two super-model jobs at batch 200 together with the server reach a Community Cloud
-container's 2.7 GB. So the scheduler (core.training.manager) starts a job beside others
+container's 2.7 GB. So the scheduler (core.engine.manager) starts a job beside others
 only when the estimates of all of them and the server's own memory stay within the
 budget. A job alone always starts: there is nothing to wait for.
 

@@ -6,8 +6,8 @@ from typing import Union, get_args
 
 import math
 
-from core.training.contract.records import ContractError, Record, event_name, from_line
-from core.training.contract.states import Phase
+from core.engine.contract.records import ContractError, Record, event_name, from_line
+from core.engine.contract.states import Phase
 
 
 @dataclass(frozen=True)

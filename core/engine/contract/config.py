@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.training.contract.records import ContractError, Record, from_line
+from core.engine.contract.records import ContractError, Record, from_line
 
 
 class Recipe(StrEnum):

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.files import atomic_write
-from core.training.contract import (
+from core.engine.contract import (
     BatchEvent, DoneEvent, EpochEvent, JobConfig, RunSettings, Snapshot, StartEvent,
 )
-from core.training.contract import ContractError, Record, with_added_fields
+from core.engine.contract import ContractError, Record, with_added_fields
 
 ENTRY = "entry.json"
 USED = "last-used"  # its mtime: when the entry was last opened (eviction order)

@@ -1,9 +1,9 @@
 """The training worker: a child process that imports TensorFlow and runs a job's `fit`.
 
-Started as `python -m core.training.worker` by core.training.process, never inside the
+Started as `python -m core.engine.worker` by core.engine.process, never inside the
 Streamlit server: Streamlit resets Keras' global state after every rerun
 (docs/ARCHITECTURE.md, "Why training runs in worker processes"). It speaks the contract
-of core.training.contract, one JSON line per message:
+of core.engine.contract, one JSON line per message:
 
     stdout  PhaseEvent(importing), ReadyEvent        TensorFlow loaded; waiting for a job
             PhaseEvent(preparing), StartEvent         data and model ready
@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-from core.training.contract import Phase, PhaseEvent, ReadyEvent, parse_assignment, to_line
+from core.engine.contract import Phase, PhaseEvent, ReadyEvent, parse_assignment, to_line
 from core.training.fit import error_event, run_job
 
 
@@ -44,7 +44,7 @@ def import_tensorflow():
     the process (affinity, cgroup quota), or CNNLAB_WORKER_THREADS when the server shares
     them between several jobs at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from core.training.cpus import usable_cpus
+    from core.engine.cpus import usable_cpus
 
     import tensorflow as tf
 
