@@ -3,11 +3,12 @@ import streamlit as st
 
 from core.i18n import LANGUAGES, normalize_language
 from core.engine.malloc import limit_malloc_arenas
-from core.st_cache import data_summary, start_loading_default, translator
-from ui import instructor
+from core.st_cache import data_summary, server_settings, start_loading_default, translator
+from ui import instructor, server_settings as settings_notice
 from ui.steps import HOME, STEPS
 
 limit_malloc_arenas()  # the first run in this server process applies it (core/engine/malloc.py)
+server_settings()  # read once, before any page asks for a folder, a cap or the key
 LANG_CHOSEN = "lang_chosen"  # session_state: the language, kept across page switches
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
@@ -52,6 +53,7 @@ with st.sidebar:
                  supers=len(dataset.super_classes), fines=len(dataset.fine_classes)))
     if dataset.problem is not None:
         st.caption(t("sidebar.problem"))
+    settings_notice.problems(t)
     instructor.sidebar(t)
 
 page.run()

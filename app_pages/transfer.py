@@ -4,7 +4,7 @@ from scratch, a frozen extractor and fine-tuning on the same data.
 
 Widgets and layout only. The jobs run in the training engine's worker processes; the
 lesson's configs and comparisons are core.transfer.lesson; the views live in
-ui/transfer_*.py.
+ui/transfer/.
 """
 import streamlit as st
 

@@ -138,8 +138,6 @@ async def lesson(url: str, args) -> dict:
         tasks.append(student(url, "instructor", [], first, results, group="instructor"))
     await asyncio.gather(*tasks)
     return results
-    await asyncio.gather(*tasks)
-    return results
 
 
 def report(results: dict, args, makespan: float, cpu: float, training_s: float) -> None:

@@ -21,7 +21,6 @@ slower).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -44,8 +43,8 @@ def cpu_seconds(*processes) -> float:
 
 def run_once(dataset, layers, live: bool, epochs: int, batch_size: int, seed: int) -> dict:
     """Wall and CPU throughput (images per second) on epochs 2..N of one run."""
-    os.environ["CNNLAB_LIVE_FILTERS"] = "1" if live else "0"  # read by the new worker
-    manager = JobManager(max_running=1, warm=False, root=Path(tempfile.mkdtemp()))
+    manager = JobManager(max_running=1, warm=False, root=Path(tempfile.mkdtemp()),
+                         live_filters=live)
     server = psutil.Process()
     marks = {}  # epochs done -> CPU seconds of worker + server when the event arrived
     try:

@@ -7,7 +7,7 @@ Run by hand (a few minutes):
 Queues `--runs` distinct runs (seeds 0, 1, ...) of one notebook model through the job
 engine three times: one running slot (each job's TensorFlow uses every CPU); two slots
 with one thread per job; two slots with every CPU per job (the app's default,
-core.engine.manager.DEFAULT_MAX_RUNNING). Workers are reused between jobs, as the app
+core.settings.ServerSettings.max_jobs). Workers are reused between jobs, as the app
 does, and the scheduler's memory budget (core.engine.memory, 2.7 GB unless
 CNNLAB_MEMORY_MB) decides whether a second job may start: "most at once" says what
 happened. Reports the makespan of the queue (first submit to last end), the training
@@ -21,6 +21,7 @@ import time
 
 from benchmarks.jobs import stack_settings, wait
 from benchmarks.train_throughput import PeakMemory
+from core import settings
 from core.data import synthetic
 from core.stack import presets
 from core.training.arrays import job_config
@@ -57,11 +58,9 @@ def main() -> None:
     rows = []
     cpus = usable_cpus()
     for slots, threads in ((1, cpus), (2, max(1, cpus // 2)), (2, cpus)):
-        manager = JobManager(max_running=slots, warm=True)
-        manager.local_pool.threads = threads
-        manager.prewarm()  # both settings start with TensorFlow imported
-        for worker in manager.pool.idle:
-            worker.ready.wait(120)
+        manager = JobManager(max_running=slots, warm=True, threads=threads,
+                             memory_budget_mb=settings.from_environment().memory_mb)
+        manager.pool.warm_up(120)  # every setting starts with TensorFlow imported
         memory = PeakMemory()
         try:
             makespan, images, most = queue_of(manager, dataset, layers, args)

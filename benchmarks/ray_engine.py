@@ -53,9 +53,7 @@ def one_run(manager: JobManager, dataset, layers, args, seed: int) -> tuple[floa
 
 
 def warm(manager: JobManager) -> None:
-    manager.prewarm()
-    for worker in manager.pool.idle:
-        worker.ready.wait(300)
+    manager.pool.warm_up(300)
 
 
 def main() -> None:

@@ -36,11 +36,12 @@ def main() -> None:
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
-    from core import config
+    from core import settings
 
-    config.DATA_DIR = Path(tempfile.mkdtemp())  # empty: the synthetic set
-    config.LIBRARY_DIR = Path(tempfile.mkdtemp())  # empty: the run trains
-    config.TRAIN_MAX_IMAGES = args.images
+    settings.install(settings.current().replace(
+        data_dir=Path(tempfile.mkdtemp()),  # empty: the synthetic set
+        library_dir=Path(tempfile.mkdtemp()),  # empty: the run trains
+        train_max_images=args.images))
     share_script_cache()
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
     app.run()

@@ -26,7 +26,8 @@ import time
 from benchmarks.jobs import wait
 from core.data.sources import load_default
 from core.training.arrays import job_config
-from core.engine.manager import DEFAULT_MAX_RUNNING, JobManager
+from core.engine.manager import JobManager
+from core.settings import ServerSettings
 from core.transfer import compare, lesson
 from core.transfer import pretrain as pretrain_module
 from core.transfer.checkpoints import inspect_keras
@@ -35,10 +36,7 @@ BUDGET_S = 180  # the issue: the demo lesson must finish in under 3 minutes on 2
 
 
 def wait_warm(manager: JobManager, timeout: float = 120) -> None:
-    manager.prewarm()
-    deadline = time.monotonic() + timeout
-    while not manager.local_pool.has_ready() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    manager.pool.warm_up(timeout)
 
 
 def wait_children(timeout: float = 30) -> None:
@@ -144,7 +142,7 @@ def main() -> None:
     dataset = load_default().dataset
     print(f"dataset: {dataset.source}, {len(dataset.x_train):,} train / "
           f"{len(dataset.x_test):,} test images, fingerprint {dataset.fingerprint}")
-    manager = JobManager(max_running=DEFAULT_MAX_RUNNING, warm=True)  # as the app's
+    manager = JobManager(max_running=ServerSettings().max_jobs, warm=True)  # as the app's
     load_before = os.getloadavg()[0]
     try:
         pretrain, arms, total = run_lesson(manager, dataset, settings, args.bundled)

@@ -7,7 +7,9 @@
     python -m core train             train one run, here or on a Ray cluster
 
 Each verb is a small function here that calls into its room (core.data, core.transfer,
-...) and imports it only when it runs; the page code and the verbs share that code.
+...) and imports it only when it runs; the page code and the verbs share that code. The
+verbs read the same settings as the server (core.settings: the environment, then
+.streamlit/secrets.toml); a value they cannot use is named and nothing runs.
 """
 from __future__ import annotations
 
@@ -16,26 +18,31 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from core import config
+from core import config, settings
+from core.settings import ServerSettings
 
 VERBS: dict[str, tuple[str, Callable, Callable]] = {}  # name -> (help, add_arguments, run)
 
 
-def verb(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]):
-    """Register `run(args) -> exit code` as `python -m core <name>`."""
+def verb(name: str, help: str,
+         add_arguments: Callable[[argparse.ArgumentParser, ServerSettings], None]):
+    """Register `run(args) -> exit code` as `python -m core <name>`; add_arguments gets
+    the settings, for the defaults it shows."""
     def register(run: Callable[[argparse.Namespace], int]):
         VERBS[name] = (help, add_arguments, run)
         return run
     return register
 
 
-def _prepare_cifar_arguments(parser: argparse.ArgumentParser) -> None:
+def _prepare_cifar_arguments(parser: argparse.ArgumentParser, server: ServerSettings) -> None:
     from core.data.cifar import CACHE_DIRNAME, OFFICIAL_MD5, OFFICIAL_URL
 
-    parser.add_argument("--data-dir", type=Path, default=config.DATA_DIR,
+    parser.add_argument("--data-dir", type=Path, default=server.data_dir,
                         help="folder for the course files (default: %(default)s)")
-    parser.add_argument("--url", default=OFFICIAL_URL, help="tarball URL (default: %(default)s)")
-    parser.add_argument("--md5", default=OFFICIAL_MD5, help="expected md5 (default: %(default)s)")
+    parser.add_argument("--url", default=server.cifar_url or OFFICIAL_URL,
+                        help="tarball URL (default: %(default)s)")
+    parser.add_argument("--md5", default=server.cifar_md5 or OFFICIAL_MD5,
+                        help="expected md5 (default: %(default)s)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help=f"folder for the tarball (default: DATA_DIR/{CACHE_DIRNAME})")
 
@@ -69,7 +76,7 @@ def prepare_cifar(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pretrain_arguments(parser: argparse.ArgumentParser) -> None:
+def _pretrain_arguments(parser: argparse.ArgumentParser, server: ServerSettings) -> None:
     from core.transfer.pretrain import CHECKPOINT_DIR, DEMO_EPOCHS, DEMO_WIDTH
 
     parser.add_argument("--width", type=int, default=DEMO_WIDTH,
@@ -101,17 +108,15 @@ def pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_runs_arguments(parser: argparse.ArgumentParser) -> None:
+def _seed_runs_arguments(parser: argparse.ArgumentParser, server: ServerSettings) -> None:
     from core.training.seed import SEEDED
 
     parser.add_argument("--out", type=Path, default=config.SHIPPED_RUNS,
                         help="the library folder (default: %(default)s, shipped with the app)")
     parser.add_argument("--models", nargs="+", default=list(SEEDED), choices=SEEDED,
                         help="which of the notebook's models (default: all that can train)")
-    parser.add_argument("--max-images", type=int, default=None,
-                        help="train on at most this many images (a quick trial; a class's "
-                             "Start matches only runs of the page's own settings)")
-    _cluster_arguments(parser)
+    _max_images_argument(parser, server)
+    _cluster_arguments(parser, server)
 
 
 @verb("seed-runs", "train the notebook's models with the training page's defaults on the "
@@ -127,7 +132,7 @@ def seed_runs(args: argparse.Namespace) -> int:
     try:
         folders = seed(dataset, args.out, args.models, args.max_images,
                        report=lambda line: print(line, file=sys.stderr),
-                       ray_address=args.ray, cpus=args.cpus, gpus=args.gpus)
+                       server=_cluster(args))
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -136,32 +141,48 @@ def seed_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cluster_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ray", default=config.RAY_ADDRESS, metavar="ADDRESS",
+def _max_images_argument(parser: argparse.ArgumentParser, server: ServerSettings) -> None:
+    parser.add_argument("--max-images", type=int, default=server.train_max_images,
+                        help="train and test on at most this many images (default: the "
+                             "class cap CNNLAB_TRAIN_MAX_IMAGES, as the page applies it: "
+                             "%(default)s)")
+
+
+def _cluster_arguments(parser: argparse.ArgumentParser, server: ServerSettings) -> None:
+    parser.add_argument("--ray", default=server.ray_address, metavar="ADDRESS",
                         help="train on the Ray cluster at ADDRESS (default: "
                              "CNNLAB_RAY_ADDRESS, else this machine)")
-    parser.add_argument("--cpus", type=int, default=config.RAY_CPUS,
+    parser.add_argument("--cpus", type=int, default=server.ray_cpus,
                         help="CPUs a job gets on the cluster (default: %(default)s)")
-    parser.add_argument("--gpus", type=float, default=config.RAY_GPUS,
+    parser.add_argument("--gpus", type=float, default=server.ray_gpus,
                         help="GPUs a job gets on the cluster, e.g. 1 or 0.5 (default: %(default)s)")
+    parser.set_defaults(server=server)
 
 
-def _train_arguments(parser: argparse.ArgumentParser) -> None:
+def _cluster(args: argparse.Namespace) -> ServerSettings:
+    """The settings with the cluster the command line asked for."""
+    return args.server.replace(ray_address=args.ray or None, ray_cpus=args.cpus,
+                               ray_gpus=args.gpus)
+
+
+def _train_arguments(parser: argparse.ArgumentParser, server: ServerSettings) -> None:
     from core.training.plan import DEFAULTS, MODELS, N_CLASSES, OPTIMIZERS
 
     parser.add_argument("--model", default=DEFAULTS["model"], choices=MODELS)
     parser.add_argument("--target", default=DEFAULTS["target"], choices=tuple(N_CLASSES))
     for name, kind in (("epochs", int), ("batch-size", int), ("learning-rate", float),
-                       ("validation-split", float), ("seed", int)):
+                       ("validation-split", float), ("seed", int), ("dropout", float),
+                       ("weight-decay", float), ("early-stopping", int)):
         parser.add_argument(f"--{name}", type=kind, default=DEFAULTS[name.replace("-", "_")],
                             help="default: %(default)s, as on the training page")
     parser.add_argument("--optimizer", default=DEFAULTS["optimizer"], choices=OPTIMIZERS)
-    parser.add_argument("--max-images", type=int, default=None,
-                        help="train and test on at most this many images")
+    parser.add_argument("--augment", action="store_true",
+                        help="random flips and shifts of the training images")
+    _max_images_argument(parser, server)
     parser.add_argument("--library", type=Path, default=None,
                         help="keep the finished run in this run library folder (e.g. "
                              "assets/runs), so the page opens it for the same Start")
-    _cluster_arguments(parser)
+    _cluster_arguments(parser, server)
 
 
 @verb("train", "train one run with the training page's settings, here or on a Ray cluster, "
@@ -170,28 +191,26 @@ def train(args: argparse.Namespace) -> int:
     from core.data.sources import load_default
     from core.training.arrays import job_config
     from core.engine.library import RunLibrary
-    from core.training.plan import ConfigError, plan
     from core.engine.run import follow, manager_for
+    from core.training.plan import DEFAULTS, ConfigError, plan
 
     dataset = load_default().dataset
-    choices = dict(model=args.model, target=args.target, epochs=args.epochs,
-                   batch_size=args.batch_size, optimizer=args.optimizer,
-                   learning_rate=args.learning_rate, validation_split=args.validation_split,
-                   seed=args.seed)
+    choices = {name: getattr(args, name) for name in DEFAULTS}  # every setting of the page
     try:
-        planned = plan(choices, len(dataset.x_train), max_images=args.max_images)
+        planned = plan(choices, len(dataset.x_train), max_images=args.max_images,
+                       max_epochs=args.server.train_max_epochs)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     say = lambda line: print(line, file=sys.stderr)
     say(f"dataset: {dataset.source}, fingerprint {dataset.fingerprint}; {planned.params:,} "
         f"parameters; about {planned.seconds_per_epoch * args.epochs:.0f} s on 2 CPU cores")
-    manager = manager_for(args.ray, args.cpus, args.gpus, RunLibrary(args.library), say)
+    manager = manager_for(_cluster(args), RunLibrary(args.library), say)
     try:
         submitted = manager.submit("command line", job_config(dataset, planned.settings,
                                                                manager.root))
         job = submitted.job
-        if submitted.how == "library":
+        if submitted.how != "new":
             say(f"an identical run is in the library ({job.out_dir}): not trained again")
         else:
             follow(job, say, args.model)
@@ -206,18 +225,24 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(server: ServerSettings | None = None) -> argparse.ArgumentParser:
+    server = server or ServerSettings()
     main_parser = argparse.ArgumentParser(
         prog="python -m core", description="CNN Lab's command line: data, pretraining and "
         "training chores, run on the same code the pages use.")
     verbs = main_parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for name, (text, add_arguments, run) in VERBS.items():
         sub = verbs.add_parser(name, help=text, description=text)
-        add_arguments(sub)
-        sub.set_defaults(run=run)
+        add_arguments(sub, server)
+        sub.set_defaults(run=run, server=server)
     return main_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    server = settings.install(settings.from_environment())
+    if server.problems:  # a command line can be corrected at once: nothing runs
+        for problem in server.problems:
+            print(f"error: {problem.message()}", file=sys.stderr)
+        return 2
+    args = parser(server).parse_args(argv)
     return args.run(args)

@@ -19,7 +19,8 @@ DEFAULT_LANGUAGE = "en"
 I18N_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
 GLOSSARY = I18N_DIR / "glossary.json"
 FILES = {  # file -> the key prefixes it holds
-    "common": ("nav", "sidebar", "source", "data", "run", "job", "instructor"),  # every page
+    "common": ("nav", "sidebar", "source", "data", "run", "job", "instructor",
+               "settings"),  # every page
     "home": ("home", "step", "status", "download"),
     "errors": ("error",),  # data and checkpoint errors, shown on several pages
     "explorer": ("explorer",),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import threading
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -133,94 +134,48 @@ def _session_alive(session_id: str) -> bool:
         return True
 
 
-def _max_running_jobs() -> int:
-    """CNNLAB_MAX_JOBS, else st.secrets["training"]["max_jobs"], else 2 (as memory allows:
-    core.engine.memory)."""
-    from core.engine.manager import DEFAULT_MAX_RUNNING
-    from core.engine.pool import max_running_from_env
+_SETTINGS_LOCK = threading.Lock()
 
+
+def server_settings():
+    """The server's settings (core.settings), read once from the environment and the app's
+    secrets, unless a script installed its own first; any value refused is printed to the
+    server's log once, and the sidebar says so (ui/server_settings.py)."""
+    from core import settings
+
+    with _SETTINGS_LOCK:
+        if not settings.installed():
+            read = settings.install(settings.read(os.environ, _secrets()))
+            for problem in read.problems:
+                print(f"CNN Lab settings: {problem.message()}", file=sys.stderr, flush=True)
+        return settings.current()
+
+
+def _secrets() -> dict | None:
+    """The app's secrets as a dict, or None when it has none (Streamlit raises then)."""
     try:
-        secret = int(st.secrets.get("training", {}).get("max_jobs", DEFAULT_MAX_RUNNING))
-    except (FileNotFoundError, ValueError, TypeError, AttributeError):
-        secret = DEFAULT_MAX_RUNNING
-    except Exception:  # no secrets.toml at all: Streamlit raises its own error type
-        secret = DEFAULT_MAX_RUNNING
-    return max_running_from_env(default=max(1, secret))
-
-
-def _memory_budget_mb() -> float:
-    """CNNLAB_MEMORY_MB, else st.secrets["training"]["memory_mb"], else a Community Cloud
-    container's 2.7 GB: what the server and its training workers may use together."""
-    from core.engine import memory
-
-    if os.environ.get("CNNLAB_MEMORY_MB"):
-        return memory.budget_mb()
-    try:
-        secret = float(_secret("training", "memory_mb") or 0)
-    except (ValueError, TypeError):
-        secret = 0.0
-    return secret if secret > 0 else memory.budget_mb()
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml: Streamlit raises its own error type
+        return None
 
 
 @st.cache_resource(show_spinner=False)
 def job_manager():
     """The server's one JobManager: its queue, limit and run library are shared by every
     session."""
-    from core import config
-    from core.engine.library import RunLibrary
-    from core.engine.manager import JobManager
+    from core.engine.run import server_manager
 
-    library = RunLibrary(config.LIBRARY_DIR, shipped=(config.SHIPPED_RUNS,),
-                         max_bytes=config.LIBRARY_MB * 2**20)
-    manager = JobManager(max_running=_max_running_jobs(), session_alive=_session_alive,
-                         library=library, memory_budget_mb=_memory_budget_mb())
-    address = ray_address()
-    if address:  # train on the department's cluster once it answers (README: hosting)
-        from core.engine.pool import reuse_from_env
-        from core.engine.ray_backend import attach
-
-        attach(manager, address, config.RAY_CPUS, config.RAY_GPUS, reuse_from_env(),
-               config.RAY_SLOTS)
-    return manager
-
-
-def _secret(section: str, key: str):
-    try:
-        return st.secrets.get(section, {}).get(key)
-    except Exception:  # no secrets.toml: Streamlit raises its own error type
-        return None
-
-
-def ray_address() -> str | None:
-    """CNNLAB_RAY_ADDRESS, else st.secrets["ray"]["address"], else None (train here)."""
-    from core import config
-
-    return config.RAY_ADDRESS or (str(_secret("ray", "address") or "") or None)
+    return server_manager(server_settings(), session_alive=_session_alive)
 
 
 def class_caps() -> tuple[int | None, int | None]:
-    """(max images, max epochs) of one run: the environment's, else the app's secrets'
-    [training] max_images and max_epochs, else none."""
-    from core import config
-
-    def cap(value, fallback):
-        try:
-            return int(value) if value else fallback
-        except (TypeError, ValueError):
-            return fallback
-
-    return (config.TRAIN_MAX_IMAGES or cap(_secret("training", "max_images"), None),
-            config.TRAIN_MAX_EPOCHS or cap(_secret("training", "max_epochs"), None))
+    """(max images, max epochs) of one run, as the server's settings cap them, or None."""
+    settings = server_settings()
+    return settings.train_max_images, settings.train_max_epochs
 
 
 def instructor_key() -> str | None:
-    """CNNLAB_INSTRUCTOR_KEY, else st.secrets["instructor"]["key"], else None."""
-    from core import config
-
-    if config.INSTRUCTOR_KEY:
-        return config.INSTRUCTOR_KEY
-    key = _secret("instructor", "key")
-    return str(key) if key else None
+    return server_settings().instructor_key
 
 
 @st.cache_resource(show_spinner=False)

@@ -27,12 +27,12 @@ def _check() -> None:
     st.session_state[UNLOCKED] = right or st.session_state.get(UNLOCKED, False)
     st.session_state[WRONG] = bool(typed) and not right
     if right:
-        st_cache.job_manager().set_priority(st_cache.session_id(), True)
+        st_cache.job_manager().sessions.set_priority(st_cache.session_id(), True)
 
 
 def _lock() -> None:
     st.session_state[UNLOCKED] = False
-    st_cache.job_manager().set_priority(st_cache.session_id(), False)
+    st_cache.job_manager().sessions.set_priority(st_cache.session_id(), False)
 
 
 def unlocked() -> bool:

@@ -49,6 +49,8 @@ def notice(job: Job, t) -> None:
         st.info(t("job.joined"), icon=":material/group:")
     elif how == "library":
         st.success(t("job.from_library"), icon=":material/library_books:")
+    elif how == "yours":
+        st.info(t("job.yours"), icon=":material/history:")
 
 
 LEFT = "job_left"  # session_state: classmates still watching the shared run this tab left
@@ -73,7 +75,9 @@ def about(snapshot: Snapshot, t) -> str | None:
     """A line about who trains this run and where: shared with classmates, or an earlier
     identical run from the library, and the device it trained on."""
     parts = []
-    if snapshot.origin == "library" and snapshot.ended:
+    opened = (snapshot.state == JobState.DONE  # from the library, or a run that had finished
+              and st_cache.session_id() not in snapshot.trained_with)
+    if opened and snapshot.ended:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(snapshot.ended))
         parts.append(t("job.library_run", when=when))
     elif snapshot.watchers > 1:
@@ -92,7 +96,7 @@ def engine_line(t) -> None:
     if manager.engine_problem:
         st.warning(t("train.cluster_fallback", problem=manager.engine_problem),
                    icon=":material/cloud_off:")
-    elif getattr(manager.pool, "engine", "local") == "ray":
+    elif manager.pool.engine == "ray":
         st.caption(t("train.on_cluster"))
 
 

@@ -21,9 +21,9 @@ VALUE = re.compile(r"([0-9a-f]{8})-([A-Za-z0-9_-]{22})")  # anything else is ign
 
 def keep(key: str) -> None:
     """Remember session_state[key] across a refresh, and put this tab's token in the URL."""
-    manager, session = st_cache.job_manager(), st_cache.session_id()
-    manager.tokens.memo(session)[key] = copy.deepcopy(st.session_state[key])
-    st.query_params[PARAM] = f"{st_cache.server_id()}-{manager.tokens.token(session)}"
+    sessions = st_cache.job_manager().sessions
+    token = sessions.remember(st_cache.session_id(), key, st.session_state[key])
+    st.query_params[PARAM] = f"{st_cache.server_id()}-{token}"
 
 
 def restore() -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core import config
+from core import config, settings
 from core.data.summary import DataSummary, course_files_present, synthetic_summary
 
 if TYPE_CHECKING:  # loaded with the data, not on import (a cold start's home page)
@@ -38,7 +38,7 @@ def load_default(data_dir: Path | None = None, seed: int = config.SYNTHETIC_SEED
     from core.data.course_files import load_course_dir
     from core.data.dataset import DataError
 
-    data_dir = Path(data_dir or config.DATA_DIR)
+    data_dir = Path(data_dir or settings.current().data_dir)
     problem = None
     if course_files_present(data_dir):
         try:
@@ -53,6 +53,6 @@ def quick_summary(data_dir: Path | None = None,
     """The summary of what `load_default` will return, if it is known without loading:
     with no course files in `data_dir` it is the synthetic set's. None otherwise (course
     files have to be read to know whether they are usable)."""
-    if course_files_present(Path(data_dir or config.DATA_DIR)):
+    if course_files_present(Path(data_dir or settings.current().data_dir)):
         return None
     return synthetic_summary(seed)

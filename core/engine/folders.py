@@ -24,11 +24,13 @@ def new_root() -> Path:
     return root
 
 
-def session_dir(root: Path, session_id: str) -> Path:
-    """A folder of this session's own; its name is a hash, never user input."""
+def session_dir(root: Path, session_id: str, make: bool = True) -> Path:
+    """A folder of this session's own (made unless `make` is False); its name is a hash,
+    never user input."""
     name = hashlib.sha256(session_id.encode()).hexdigest()[:24]
     path = Path(root) / name
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if make:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

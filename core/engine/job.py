@@ -20,7 +20,7 @@ from core.engine.contract import (
     PhaseEvent, ReadyEvent, Snapshot, StartEvent, UnfreezeEvent,
 )
 from core.engine.contract import FiltersEvent
-from core.engine.process import WorkerExit, WorkerProcess
+from core.engine.workers import Worker, WorkerExit
 
 
 class Origin(StrEnum):
@@ -52,11 +52,14 @@ class Job:
     result: DoneEvent | None = None
     error: ErrorEvent | None = None
     import_seconds: float | None = None
+    trained_with: frozenset[str] = frozenset()  # who watched it to its end: the others
+    #                                             opened it finished (an earlier run)
     first_filters: FiltersEvent | None = None  # only the first and the latest are kept
     filters: FiltersEvent | None = None
     stop_requested: bool = False
     stop_at: float | None = None  # when Stop was asked for
-    worker: WorkerProcess | None = field(default=None, repr=False)
+    worker: Worker | None = field(default=None, repr=False)
+    assigned: bool = False  # its worker has been sent the job: a Stop may now reach it
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -79,7 +82,8 @@ class Job:
     @property
     def lead(self) -> str | None:
         """The session whose turn in the queue this job takes: its first watcher."""
-        return next((s for s in self.holders if s in self.watchers), None)
+        with self.lock:
+            return next((s for s in self.holders if s in self.watchers), None)
 
     def snapshot(self) -> Snapshot:
         """A consistent copy of the record, for drawing."""
@@ -90,16 +94,68 @@ class Job:
                 ended=self.ended, import_seconds=self.import_seconds, start=self.start,
                 unfreeze=self.unfreeze, batches=tuple(self.batches),
                 epochs=tuple(self.epochs), result=self.result, error=self.error,
-                watchers=len(self.watchers), origin=str(self.origin), engine=self.engine,
+                watchers=len(self.watchers), trained_with=self.trained_with,
+                origin=str(self.origin), engine=self.engine,
                 first_filters=self.first_filters, filters=self.filters)
 
     @property
     def active(self) -> bool:
         return self.state.active
 
-    def handle(self, event: Event | WorkerExit) -> None:
-        """Fold one worker event into the record."""
+    # --- who it belongs to (every change under its lock) ----------------------------
+    def holders_now(self) -> tuple[str, ...]:
         with self.lock:
+            return tuple(self.holders)
+
+    def held_by(self, session_id: str) -> bool:
+        with self.lock:
+            return session_id in self.holders
+
+    def watched_by(self, session_id: str) -> bool:
+        with self.lock:
+            return session_id in self.watchers
+
+    def join(self, session_id: str) -> None:
+        """One more session lists it, and watches it if it is still training."""
+        with self.lock:
+            if session_id not in self.holders:
+                self.holders.append(session_id)
+            if self.state.active:
+                self.watchers.add(session_id)
+
+    def unwatch(self, session_id: str) -> bool:
+        """The session stops watching (and lets go unless nobody else watches); whether
+        anybody still watches."""
+        with self.lock:
+            self.watchers.discard(session_id)
+            others = bool(self.watchers)
+            if others and session_id in self.holders:
+                self.holders.remove(session_id)
+            return others
+
+    def let_go(self, session_id: str | None) -> bool:
+        """The session no longer lists it; whether nobody does."""
+        with self.lock:
+            if session_id in self.holders:
+                self.holders.remove(session_id)
+            self.watchers.discard(session_id)
+            return not self.holders
+
+    def hand_over(self, old: str, new: str) -> None:
+        """A refreshed tab (`new`) takes the place of the tab it was (`old`)."""
+        with self.lock:
+            if old in self.holders:
+                self.holders[self.holders.index(old)] = new
+            if old in self.watchers:
+                self.watchers.discard(old)
+                self.watchers.add(new)
+            if old in self.trained_with:
+                self.trained_with = self.trained_with - {old} | {new}
+
+    def handle(self, event: Event | WorkerExit) -> bool:
+        """Fold one worker event into the record; whether it ended the job."""
+        with self.lock:
+            was_active = self.state.active
             match event:
                 case PhaseEvent():
                     self.phase = event.phase
@@ -128,7 +184,9 @@ class Job:
                     code = "stopped_by_server" if self.stop_requested else "worker_died"
                     self.error = ErrorEvent(code, f"exit code {event.code}")
                     self.end(JobState.STOPPED if self.stop_requested else JobState.FAILED)
+            return was_active and not self.state.active
 
     def end(self, state: JobState) -> None:
         """Mark the job ended (call with the lock held)."""
         self.state, self.phase, self.ended = state, Phase.ENDED, time.time()
+        self.trained_with = frozenset(self.watchers)

@@ -19,6 +19,7 @@ import json
 import math
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,12 @@ from core.data.files import atomic_write
 from core.engine.contract import (
     BatchEvent, DoneEvent, EpochEvent, JobConfig, RunSettings, Snapshot, StartEvent,
 )
-from core.engine.contract import ContractError, Record, with_added_fields
+from core.engine.contract import (
+    OPTIONAL_OUTPUTS, OUTPUTS, ContractError, Record, with_added_fields,
+)
 
 ENTRY = "entry.json"
 USED = "last-used"  # its mtime: when the entry was last opened (eviction order)
-OUTPUTS = ("model.keras", "test_probs.npy", "test_labels.npy")  # every entry has these
-OPTIONAL = ("extractor.keras",)  # pretraining's saved extractor
 MAX_ENTRY_JSON = 8 * 2**20  # a 200-epoch run at batch 10 records ~135k batches: ~15 MB
 #                             is refused; the page's runs are far below
 MAX_FILE_BYTES = 64 * 2**20  # any one file of an entry
@@ -81,6 +82,26 @@ def entry_of(snapshot: Snapshot) -> Entry:
                  seconds=snapshot.epochs[-1].t if snapshot.epochs else 0.0)
 
 
+def _stamp(folder: Path) -> tuple | None:
+    """What changes when any file of an entry does (USED is touched on every opening)."""
+    try:
+        return tuple(sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                            for f in folder.iterdir() if f.name != USED))
+    except OSError:
+        return None
+
+
+def identical(entry: Entry, folder: Path, config: JobConfig) -> Entry:
+    """The entry, if it is this config's run on this data; EntryRefused else."""
+    if entry.key != config.key() or folder.name != entry.key:
+        raise EntryRefused("foreign: it is another run")
+    if entry.fingerprint != config.data.fingerprint:
+        raise EntryRefused("foreign: it was trained on another dataset")
+    if entry.class_names != config.data.class_names:
+        raise EntryRefused("foreign: its classes differ")
+    return entry
+
+
 def check(folder: Path, config: JobConfig) -> Entry:
     """The entry in `folder` if it is whole and is this config's run; EntryRefused else."""
     import numpy as np
@@ -97,18 +118,14 @@ def check(folder: Path, config: JobConfig) -> Entry:
         entry = Entry.from_dict(data)
     except (ValueError, ContractError, UnicodeDecodeError) as err:
         raise EntryRefused(f"damaged: {str(err)[:120]}") from None
-    if entry.key != config.key() or folder.name != entry.key:
-        raise EntryRefused("foreign: it is another run")
-    if entry.fingerprint != config.data.fingerprint:
-        raise EntryRefused("foreign: it was trained on another dataset")
-    if entry.class_names != config.data.class_names:
-        raise EntryRefused("foreign: its classes differ")
-    for name in OUTPUTS + tuple(n for n in OPTIONAL if (folder / n).exists()):
+    identical(entry, folder, config)
+    for name in OUTPUTS + tuple(n for n in OPTIONAL_OUTPUTS if (folder / n).exists()):
         file = folder / name
         if not file.is_file() or file.stat().st_size > MAX_FILE_BYTES:
             raise EntryRefused(f"damaged: {name} is missing or too large")
     try:
-        for name in ("model.keras",) + tuple(n for n in OPTIONAL if (folder / n).exists()):
+        saved = tuple(n for n in OPTIONAL_OUTPUTS if (folder / n).exists())
+        for name in ("model.keras",) + saved:
             check_archive((folder / name).read_bytes(), name)
         probs = np.load(folder / "test_probs.npy", allow_pickle=False)  # (N, K)
         labels = np.load(folder / "test_labels.npy", allow_pickle=False)  # (N,)
@@ -132,7 +149,11 @@ class RunLibrary:
         self.writable = Path(writable) if writable else None
         self.shipped = tuple(Path(p) for p in shipped)
         self.max_bytes = max_bytes
-        self.skipped: list[Skipped] = []  # the last find's refusals, for the page and log
+        # folder -> (its files' names, sizes and mtimes, the entry that passed `check`):
+        # checking reads every file (45 ms for a 20-epoch run), and a class opens the same
+        # entries again and again. A file changed since is checked again.
+        self._checked: dict[Path, tuple[tuple, Entry]] = {}
+        self._lock = threading.Lock()
 
     def folders(self, key: str) -> list[Path]:
         roots = ([self.writable] if self.writable else []) + list(self.shipped)
@@ -143,13 +164,25 @@ class RunLibrary:
         skipped = []
         for folder in self.folders(config.key()):
             try:
-                entry = check(folder, config)
+                entry = self._checked_entry(folder, config)
             except EntryRefused as err:
                 skipped.append(Skipped(folder, str(err)))
                 continue
             self._touch(folder)
             return Found(entry, folder), skipped
         return None, skipped
+
+    def _checked_entry(self, folder: Path, config: JobConfig) -> Entry:
+        """check(folder, config), done once per version of the folder's files."""
+        stamp = _stamp(folder)
+        with self._lock:
+            known = self._checked.get(folder)
+        if known is not None and stamp is not None and known[0] == stamp:
+            return identical(known[1], folder, config)
+        entry = check(folder, config)
+        with self._lock:
+            self._checked[folder] = (stamp, entry)
+        return entry
 
     def _touch(self, folder: Path) -> None:
         if self.writable and folder.parent == self.writable:
@@ -171,7 +204,7 @@ class RunLibrary:
         try:
             self.writable.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.writable))
-            for name in OUTPUTS + OPTIONAL:
+            for name in OUTPUTS + OPTIONAL_OUTPUTS:
                 if (snapshot.out_dir / name).is_file():
                     shutil.copyfile(snapshot.out_dir / name, staging / name)
             text = json.dumps(entry.to_dict()).encode()

@@ -5,7 +5,7 @@ an arena keeps what it once held. The server starts threads all the time (each w
 process gets reader threads, each session a script thread), so its resident memory grew
 by about 22 MB every few training runs (benchmarks/session_memory.py: 231 -> 297 MB over
 20 runs; with two arenas: 229 -> 230 MB). Workers get MALLOC_ARENA_MAX=2 from their
-environment (core/engine/process.py); the server is already running when the app's code first
+environment (core/engine/local.py); the server is already running when the app's code first
 runs, so it asks glibc directly.
 """
 from __future__ import annotations

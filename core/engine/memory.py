@@ -65,15 +65,6 @@ def job_mb(config) -> float:
     return WORKER_BASE_MB + (work + weights + arrays) / MB
 
 
-def budget_mb() -> float:
-    """CNNLAB_MEMORY_MB if it is a positive number, else a Community Cloud container's."""
-    try:
-        value = float(os.environ.get("CNNLAB_MEMORY_MB", BUDGET_MB))
-    except ValueError:
-        return float(BUDGET_MB)
-    return value if value > 0 else float(BUDGET_MB)
-
-
 def fits(running_mb: list[float], next_mb: float, budget: float,
          server_mb: float = SERVER_MB) -> bool:
     """Whether a job of `next_mb` may start beside jobs of `running_mb`: always when none

@@ -1,113 +1,93 @@
-"""Training on a Ray cluster: the same job code (core.training.fit) in Ray actors, with
-the same events, Stop and results, for a department whose GPUs or spare machines train
-what one 2-core server cannot.
+"""Training on a Ray cluster: the same job code (core.engine.worker.train_one) in Ray
+actors, with the same events, Stop and results, for a department whose GPUs or spare
+machines train what one 2-core server cannot.
 
-`RayPool` stands in for core.engine.pool.WorkerPool and hands out `RayWorker`s that the
-JobManager drives exactly like local worker processes: `assign` a job and receive its
-events, send "stop", `kill`. Each RayWorker is one Ray actor (`TrainingActor`) with the
-resources a job is given (CNNLAB_RAY_CPUS, CNNLAB_RAY_GPUS: a GPU or a fraction of one),
-reused for several jobs like a local worker; what runs inside it is
-core.engine.ray_actor. Nothing goes through a shared disk: the
-arrays reach the cluster through Ray's object store (put once per dataset and target),
-events come back as the contract's JSON lines, and the outputs (model, test-set
-predictions, a pretrained extractor) come back as bytes that the server writes into the
-job's folder before the page hears the job is done. The server imports Ray, never
-TensorFlow: the actor imports it in the cluster, and `core` travels there as a Ray
-`py_modules` package. A cluster that cannot be reached at start, or is lost mid-run,
-fails the job with the reason (error codes cluster_unreachable, cluster_lost,
-worker_died); `connect` returns None and the app trains locally when no cluster answers.
+`RayPool` is a core.engine.workers.WorkerPool of `RayWorker`s, which the JobManager drives
+exactly like local worker processes: `assign` a job and receive its events, `stop`,
+`kill`. Each RayWorker is one Ray actor (`TrainingActor`) with the resources a job is
+given (the settings ray_cpus, ray_gpus: a GPU or a fraction of one), reused for several
+jobs like a local worker; what runs inside it is core.engine.ray_actor. Nothing goes
+through a shared disk: the arrays reach the cluster through Ray's object store (put once
+per dataset and target), events come back as the contract's JSON lines, and the outputs
+(model, test-set predictions, a pretrained extractor) come back as bytes that the server
+writes into the job's folder before the page hears the job is done. The server imports
+Ray, never TensorFlow: the actor imports it in the cluster, and `core` travels there as
+a Ray `py_modules` package. A cluster that is lost mid-run fails the job with the reason
+(error codes cluster_lost, worker_died) and the manager trains the next jobs here;
+`connect` returns None and the app trains locally when no cluster answers.
 """
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Callable
 
 from core import config as app_config
-from core.engine.contract import Assignment, ErrorEvent, parse_event, to_line
-from core.engine.pool import WorkerPool
-from core.engine.process import WorkerExit
+from core.data.files import atomic_write
+from core.engine.contract import Assignment, ErrorEvent, ReadyEvent, parse_event, to_line
+from core.engine.workers import JOBS_PER_WORKER, Handler, Relay, WorkerExit, WorkerPool
 
 POLL_S = 0.25  # how often the server asks an actor for new events
 CONNECT_TIMEOUT_S = 15  # a cluster that does not answer in this long is not there
 _CONNECTED_TO: str | None = None  # the cluster this process is connected to
 
 
-class RayWorker:
-    """One actor, driven like core.engine.process.WorkerProcess."""
+class RayWorker(Relay):
+    """One actor, driven like core.engine.local.WorkerProcess."""
 
     def __init__(self, pool: "RayPool"):
+        super().__init__()
         self.pool, self.ray = pool, pool.ray
         self.actor = pool.actor_class.options(
-            num_cpus=pool.cpus, num_gpus=pool.gpus, max_concurrency=2).remote(pool.cpus)
-        self.ready = threading.Event()
-        self.jobs_assigned = 0
+            num_cpus=pool.cpus, num_gpus=pool.gpus, max_concurrency=2).remote(
+                pool.cpus, pool.live_filters)
         self.dead = False
-        self.on_event: Callable | None = None
-        self.lock = threading.Lock()
         self._ready_ref = self.actor.ready.remote()
         threading.Thread(target=self._wait_ready, daemon=True).start()
 
     def _wait_ready(self) -> None:
         try:
-            self.import_seconds = self.ray.get(self._ready_ref)
+            self.ray.get(self._ready_ref)
             self.ready.set()
         except Exception:  # the actor could not start: its first job says so
             self.dead = True
 
-    def assign(self, assignment: Assignment, on_event: Callable) -> None:
-        with self.lock:
-            self.on_event = on_event
-            self.jobs_assigned += 1
-            self.ready.clear()
+    def assign(self, assignment: Assignment, on_event: Handler) -> None:
+        self.attach(on_event)
         threading.Thread(target=self._drive, args=(assignment,), daemon=True).start()
-
-    def _emit(self, event) -> None:
-        with self.lock:
-            handler = self.on_event
-        if handler:
-            handler(event)
 
     def _drive(self, assignment: Assignment) -> None:
         """Send the job, relay its events while it trains, write its files, then end it."""
-        from core.engine.contract import ReadyEvent
-
         ray = self.ray
         try:
             arrays = self.pool.arrays(assignment.config.data.path)
             if self.jobs_assigned == 1:  # a fresh actor: the job waited for its import
-                self._emit(ReadyEvent(ray.get(self._ready_ref), jobs_done=0))
+                self.emit(ReadyEvent(ray.get(self._ready_ref), jobs_done=0))
             result_ref = self.actor.run.remote(to_line(assignment), arrays)
             while True:
                 done, _ = ray.wait([result_ref], timeout=POLL_S)
                 for line in ray.get(self.actor.collect.remote()):
-                    self._emit(parse_event(line))
+                    self.emit(parse_event(line))
                 if done:
                     break
             result = ray.get(result_ref)
             out = Path(assignment.out_dir)
             out.mkdir(parents=True, exist_ok=True)
-            from core.data.files import atomic_write
-
             for name, data in result["files"].items():
                 atomic_write(out / name, lambda f, data=data: f.write(data))
             self.ready.set()
-            self._emit(parse_event(result["last"]))
+            self.emit(parse_event(result["last"]))
         except Exception as err:
             self.dead = True
-            self._emit(ErrorEvent(*self.pool.fault(err)))
-            self._emit(WorkerExit(None))
+            self.emit(ErrorEvent(*self.pool.fault(err)))
+            self.emit(WorkerExit(None))
 
-    def send(self, line: str) -> None:
-        if line == "stop" and not self.dead:
+    def stop(self) -> None:
+        if not self.dead:
             try:
                 self.actor.stop.remote()
             except Exception:
                 self.dead = True
-
-    def detach(self) -> None:
-        with self.lock:
-            self.on_event = None
 
     def alive(self) -> bool:
         return not self.dead
@@ -124,29 +104,41 @@ class RayWorker:
 
 
 class RayPool(WorkerPool):
-    """Hands out RayWorkers: the local WorkerPool's keeping and reusing, for a cluster."""
+    """RayWorkers on a cluster: the cluster's memory is its own (not the server's budget),
+    and it trains as many jobs at once as its CPUs and GPUs fit (or `slots`)."""
+    engine = "ray"
+    memory_bound = False
 
-    def __init__(self, ray, cpus: int, gpus: float, jobs_per_worker: int):
-        super().__init__(warm=True, jobs_per_worker=jobs_per_worker)
-        self.ray, self.cpus, self.gpus = ray, cpus, gpus
-        self.engine = "ray"
-        self.broken: str | None = None  # why the cluster is no longer usable
+    def __init__(self, ray, cpus: int, gpus: float, jobs_per_worker: int,
+                 slots: int | None = None, live_filters: bool = True):
+        self.ray, self.cpus, self.gpus, self.live_filters = ray, cpus, gpus, live_filters
+        super().__init__(slots or self.fitting(), warm=True, jobs_per_worker=jobs_per_worker)
         from core.engine.ray_actor import TrainingActorBody
 
         self.actor_class = ray.remote(TrainingActorBody)
-        self._arrays: dict[str, object] = {}  # .npz path -> its bytes in the object store
+        self._arrays: dict[str, Future] = {}  # .npz path -> its object-store reference
 
     def arrays(self, path: str):
-        """The job's arrays as an object-store reference, put once per file."""
+        """The job's arrays as an object-store reference, put once per file: the first job
+        to need it reads and puts it, outside the pool's lock; the others wait for it."""
         with self.lock:
-            if path not in self._arrays:
-                self._arrays[path] = self.ray.put(Path(path).read_bytes())
-            return self._arrays[path]
+            future, mine = self._arrays.get(path), False
+            if future is None:
+                future = self._arrays[path] = Future()
+                mine = True
+        if mine:
+            try:
+                future.set_result(self.ray.put(Path(path).read_bytes()))
+            except Exception as err:
+                with self.lock:
+                    self._arrays.pop(path, None)  # the next job tries again
+                future.set_exception(err)
+        return future.result()
 
     def _spawn(self) -> RayWorker:
         return RayWorker(self)
 
-    def slots(self) -> int:
+    def fitting(self) -> int:
         """Jobs the cluster can train at once with what each is given."""
         resources = self.ray.cluster_resources()
         fit = int(resources.get("CPU", self.cpus) // max(self.cpus, 1))
@@ -180,8 +172,10 @@ class RayPool(WorkerPool):
 
 
 def connect(address: str, cpus: int = 2, gpus: float = 0.0,
-            jobs_per_worker: int = 8, timeout: float = CONNECT_TIMEOUT_S):
-    """A RayPool on the cluster at `address`, or (None, reason) when it does not answer."""
+            jobs_per_worker: int = JOBS_PER_WORKER, slots: int | None = None,
+            live_filters: bool = True, timeout: float = CONNECT_TIMEOUT_S):
+    """(a RayPool on the cluster at `address`, None), or (None, why not) when it does not
+    answer within `timeout` seconds."""
     try:
         import ray
     except ImportError:
@@ -198,34 +192,33 @@ def connect(address: str, cpus: int = 2, gpus: float = 0.0,
             if not ray.is_initialized():
                 ray.init(address=address, runtime_env=runtime_env, logging_level="ERROR",
                          log_to_driver=False)
-            result["ok"] = True
+            result["pool"] = RayPool(ray, cpus, gpus, jobs_per_worker, slots, live_filters)
         except Exception as err:
             result["error"] = f"{type(err).__name__}: {str(err)[:200]}"
 
     thread = threading.Thread(target=attempt, daemon=True)
     thread.start()
     thread.join(timeout)
-    if not result.get("ok"):
+    if "pool" not in result:
         return None, result.get("error", f"no answer within {timeout:.0f} s")
     _CONNECTED_TO = address
-    return RayPool(ray, cpus, gpus, jobs_per_worker), None
+    return result["pool"], None
 
 
-def attach(manager, address: str, cpus: int, gpus: float, jobs_per_worker: int,
-           slots: int | None = None) -> None:
-    """Connect to the cluster in the background and, once it answers, train the manager's
-    next jobs there. Until then, or if it never answers, they train locally and the
-    manager says why (`engine_problem`); no page waits for a cluster."""
-    manager.engine_problem = None
+def attach(manager, settings) -> None:
+    """Connect to the settings' cluster in the background and, once it answers, train the
+    manager's next jobs there (`JobManager.use_pool`). Until then, or if it never
+    answers, they train locally and the manager says why; no page waits for a cluster."""
+    address = settings.ray_address
 
     def run() -> None:
-        pool, problem = connect(address, cpus, gpus, jobs_per_worker)
-        with manager.lock:
-            if pool is None:
-                manager.engine_problem = f"{address}: {problem}"
-            else:
-                manager.pool = pool
-                manager.max_running = slots or pool.slots()
-                manager.pool.prewarm()
+        pool, problem = connect(address, settings.ray_cpus, settings.ray_gpus,
+                                settings.jobs_per_worker, settings.ray_slots,
+                                settings.live_filters)
+        if pool is None:
+            manager.use_pool(None, f"{address}: {problem}")
+        else:
+            manager.use_pool(pool)
+            pool.prewarm()
 
     threading.Thread(target=run, daemon=True, name="cnnlab-ray-connect").start()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import threading
 import time
 
-from core.engine.contract import JobState
-
 REAP_EVERY_S = 2.0  # how often the reaper looks for orphans and dead workers
 STOP_KILL_S = 20.0  # a worker that ignores Stop this long is killed
 
@@ -39,27 +37,23 @@ class Reaper:
 
     def reap(self) -> None:
         """Sessions whose tab closed stop watching (a run nobody watches stops), then lose
-        their runs; workers that ignore Stop are killed."""
+        their runs; workers that ignore Stop are killed. It asks the manager and the
+        sessions, never reaching into their records."""
         now = time.time()
-        with self.manager.lock:
-            jobs = list(self.manager.jobs)
-        gone, forgotten = set(), set()
-        for session_id in {s for job in jobs for s in job.holders}:
-            if self.manager.session_alive(session_id):
+        gone, forgotten = [], []
+        for session_id in self.manager.sessions_holding():
+            if self.manager.sessions.alive(session_id):
                 self._gone_since.pop(session_id, None)
                 continue
             away = now - self._gone_since.setdefault(session_id, now)
             if away >= self.orphan_grace:
-                gone.add(session_id)
+                gone.append(session_id)
             if away >= self.forget_after:
-                forgotten.add(session_id)
-        for job in jobs:
-            for session_id in gone & set(job.watchers):
-                self.manager.leave(job, session_id)
-            worker = job.worker
-            if job.state == JobState.STOPPING and worker and now - job.stop_at > STOP_KILL_S:
-                worker.kill()  # its exit ends the job as stopped
+                forgotten.append(session_id)
+        for session_id in gone:
+            self.manager.leave_all(session_id)
+        self.manager.kill_stuck(STOP_KILL_S)
         for session_id in forgotten:
-            if not any(session_id in j.watchers for j in self.manager.jobs_of(session_id)):
+            if not self.manager.watches_any(session_id):
                 self.manager.forget_session(session_id)
                 self._gone_since.pop(session_id, None)

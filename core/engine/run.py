@@ -1,7 +1,6 @@
-"""One or a few runs from a script, on the same engine the pages use: a manager for this
-machine or a cluster, and a job followed to its end with its progress printed.
-
-Used by the command line (`python -m core train`, `seed-runs`, `pretrain`).
+"""Managers made from the settings, and runs followed from a script: the server's one
+manager (core.st_cache), a manager for a script on this machine or a cluster, and a job
+followed to its end with its progress printed (`python -m core train`, `seed-runs`).
 """
 from __future__ import annotations
 
@@ -12,22 +11,44 @@ from typing import Callable
 from core.engine.contract import JobState
 from core.engine.library import RunLibrary
 from core.engine.manager import JobManager
+from core.settings import ServerSettings
 
 
-def manager_for(ray_address: str | None = None, cpus: int = 2, gpus: float = 0.0,
-                library: RunLibrary | None = None,
+def server_manager(settings: ServerSettings,
+                   session_alive: Callable[[str], bool] | None = None) -> JobManager:
+    """The Streamlit server's one manager, as its settings say: its run library, slots,
+    memory budget and workers, and the cluster it trains on once that answers."""
+    from core.config import SHIPPED_RUNS
+    from core.engine.ray_backend import attach
+
+    library = RunLibrary(settings.library_dir, shipped=(SHIPPED_RUNS,),
+                         max_bytes=settings.library_mb * 2**20)
+    manager = JobManager(max_running=settings.max_jobs, session_alive=session_alive,
+                         library=library, memory_budget_mb=settings.memory_mb,
+                         jobs_per_worker=settings.jobs_per_worker,
+                         orphan_grace=settings.orphan_grace_s,
+                         live_filters=settings.live_filters)
+    if settings.ray_address:  # train on the department's cluster once it answers
+        attach(manager, settings)
+    return manager
+
+
+def manager_for(settings: ServerSettings, library: RunLibrary | None = None,
                 report: Callable[[str], None] = print) -> JobManager:
-    """A JobManager training here, or on the Ray cluster at `ray_address` when it answers
-    (else here, after saying why)."""
+    """A JobManager for a script, training one job at a time here, or on the settings'
+    Ray cluster when it answers (else here, after saying why)."""
     pool = None
-    if ray_address:
-        from core.engine.pool import reuse_from_env
+    if settings.ray_address:
         from core.engine.ray_backend import connect
 
-        pool, problem = connect(ray_address, cpus, gpus, reuse_from_env())
-        report(f"training on the Ray cluster at {ray_address}" if pool else
-               f"the Ray cluster at {ray_address} did not answer ({problem}): training here")
-    return JobManager(max_running=1, warm=True, library=library, pool=pool)
+        pool, problem = connect(settings.ray_address, settings.ray_cpus, settings.ray_gpus,
+                                settings.jobs_per_worker, 1, settings.live_filters)
+        report(f"training on the Ray cluster at {settings.ray_address}" if pool else
+               f"the Ray cluster at {settings.ray_address} did not answer ({problem}): "
+               "training here")
+    return JobManager(max_running=1, warm=True, library=library, pool=pool,
+                      jobs_per_worker=settings.jobs_per_worker,
+                      memory_budget_mb=settings.memory_mb, live_filters=settings.live_filters)
 
 
 def follow(job, report: Callable[[str], None] = print, name: str = "run") -> None:

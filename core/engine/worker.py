@@ -1,6 +1,6 @@
 """The training worker: a child process that imports TensorFlow and runs a job's `fit`.
 
-Started as `python -m core.engine.worker` by core.engine.process, never inside the
+Started as `python -m core.engine.worker` by core.engine.local, never inside the
 Streamlit server: Streamlit resets Keras' global state after every rerun
 (docs/ARCHITECTURE.md, "Why training runs in worker processes"). It speaks the contract
 of core.engine.contract, one JSON line per message:
@@ -14,9 +14,9 @@ of core.engine.contract, one JSON line per message:
     stdin   an Assignment (JSON); "stop" stops the job under way
             after the job: ReadyEvent again, and the next Assignment (a reused worker)
 
-Anything else the libraries print goes to stderr, never into the protocol. The training
-itself is core.training.fit.run_job, which takes its `emit` as an argument, so the same
-code can report elsewhere.
+Anything else the libraries print goes to stderr, never into the protocol. One job is
+`train_one`, which the Ray actor (core.engine.ray_actor) runs too; the training itself is
+core.training.fit.run_job, which takes its `emit` as an argument.
 """
 from __future__ import annotations
 
@@ -39,16 +39,16 @@ def yield_cpu_to_the_server(niceness: int = 10) -> None:
         pass
 
 
-def import_tensorflow():
+def import_tensorflow(threads: int | None = None):
     """Import TensorFlow with thread pools sized to the CPUs this worker may use: those of
-    the process (affinity, cgroup quota), or CNNLAB_WORKER_THREADS when the server shares
-    them between several jobs at once."""
+    the process (affinity, cgroup quota), or `threads` when the server shares them
+    between several jobs at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from core.engine.cpus import usable_cpus
 
     import tensorflow as tf
 
-    cpus = int(os.environ.get("CNNLAB_WORKER_THREADS") or 0) or usable_cpus()
+    cpus = threads or usable_cpus()
     tf.config.threading.set_intra_op_parallelism_threads(cpus)
     tf.config.threading.set_inter_op_parallelism_threads(min(2, cpus))
     return tf
@@ -80,29 +80,53 @@ class Inbox:
         return self.assignments.get()
 
 
-def serve(tf, inbox: Inbox, emit, max_jobs: int) -> int:
-    """Train assignments one after another, up to max_jobs; 0, or 1 after a crash."""
+def train_one(tf, line: str, stop_event: threading.Event, emit,
+              live_filters: bool = True) -> bool:
+    """Train the Assignment on one JSON line, reporting through emit; False after a crash,
+    which is reported as an ErrorEvent (the server never sees a traceback). The worker
+    process and the Ray actor (core.engine.ray_actor) both train through this."""
     import keras
 
+    try:
+        keras.backend.clear_session()  # names and graphs of the last job go
+        run_job(tf, parse_assignment(line), stop_event, emit, live_filters)
+    except Exception as err:
+        import traceback
+
+        traceback.print_exc()
+        emit(error_event(err))
+        return False
+    return True
+
+
+def serve(tf, inbox: Inbox, emit, max_jobs: int, live_filters: bool = True) -> int:
+    """Train assignments one after another, up to max_jobs; 0, or 1 after a crash."""
     for done in range(max_jobs):
         line, stop_event = inbox.next()
         if line is None:
             return 0  # retired
-        try:
-            keras.backend.clear_session()  # names and graphs of the last job go
-            run_job(tf, parse_assignment(line), stop_event, emit)
-        except Exception as err:  # reported to the page; the server never sees a traceback
-            import traceback
-
-            traceback.print_exc()
-            emit(error_event(err))
+        if not train_one(tf, line, stop_event, emit, live_filters):
             return 1  # a worker that crashed is not trusted with another job
         if done + 1 < max_jobs:
             emit(ReadyEvent(import_seconds=0.0, jobs_done=done + 1))
     return 0
 
 
-def main() -> int:
+def arguments(argv: list[str] | None = None):
+    """What the server tells its worker (core.engine.local.WorkerProcess)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m core.engine.worker")
+    parser.add_argument("--jobs", type=int, default=1, help="jobs to train, then exit")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads (default: every CPU this process may use)")
+    parser.add_argument("--live-filters", type=int, choices=(0, 1), default=1,
+                        help="send the first layer's filters as it trains")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from libraries land on stderr, not in the protocol
 
@@ -113,10 +137,10 @@ def main() -> int:
     yield_cpu_to_the_server()
     emit(PhaseEvent(Phase.IMPORTING))
     started = time.perf_counter()
-    tf = import_tensorflow()
+    tf = import_tensorflow(args.threads)
     inbox = Inbox()
     emit(ReadyEvent(import_seconds=time.perf_counter() - started, jobs_done=0))
-    return serve(tf, inbox, emit, int(os.environ.get("CNNLAB_WORKER_JOBS") or 1))
+    return serve(tf, inbox, emit, max(1, args.jobs), bool(args.live_filters))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.data.files import atomic_save
-from core.training import live_filters
+from core.training import live_filters as live
 from core.engine.contract import (
     Assignment, BatchEvent, ContractError, DoneEvent, EpochEvent, ErrorEvent, Phase, PhaseEvent,
     Recipe, RunSettings, StartEvent, UnfreezeEvent,
@@ -163,8 +163,9 @@ def error_event(err: Exception) -> ErrorEvent:
 
 
 def run_job(tf, assignment: Assignment, stop_event: threading.Event,
-            emit: Callable) -> None:
-    """Train one job, reporting through emit(event); raises what it cannot handle."""
+            emit: Callable, live_filters: bool = True) -> None:
+    """Train one job, reporting through emit(event); raises what it cannot handle.
+    live_filters: send the first layer's filters as it trains (core.training.live_filters)."""
     import keras
 
     from core.training.regularise import early_stopping
@@ -181,7 +182,7 @@ def run_job(tf, assignment: Assignment, stop_event: threading.Event,
     train = pipeline(tf, x, y, batch_size, seed, shuffle=True)
     val = pipeline(tf, x_val, y_val, batch_size, seed, shuffle=False) if len(x_val) else None
     reporter = make_callback(keras, emit, stop_event, batch_size, len(x))
-    watchers = live_filters.callbacks(keras, emit, model, x_test)  # features forming, live
+    watchers = live.callbacks(keras, emit, model, x_test) if live_filters else []
     emit(StartEvent(params=int(model.count_params()), trainable=trainable_count(model),
                     train_size=len(x), val_size=len(x_val), test_size=len(x_test),
                     steps=math.ceil(len(x) / batch_size), epochs=settings.epochs,

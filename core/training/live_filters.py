@@ -60,11 +60,9 @@ def weight_change(first: FiltersEvent, latest: FiltersEvent) -> float | None:
 
 def callbacks(keras, emit, model, x_test) -> list:
     """[the callback] that emits a FiltersEvent when fit begins and after each epoch; []
-    when the model has no Conv2D, there is no test image, or it is switched off
-    (core.config.LIVE_FILTERS)."""
-    from core import config
-
-    if not config.LIVE_FILTERS or len(x_test) <= IMAGE_INDEX or first_conv(model) is None:
+    when the model has no Conv2D or there is no test image. The server's setting
+    live_filters switches it off (core.training.fit.run_job)."""
+    if len(x_test) <= IMAGE_INDEX or first_conv(model) is None:
         return []
     image = x_test[IMAGE_INDEX]
 

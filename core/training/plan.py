@@ -144,7 +144,7 @@ def plan(choices: dict, train_size: int, stack: dict | None = None,
     """Check the choices (every key of DEFAULTS) and build the job's settings.
 
     train_size: images in the dataset's training split; max_images and max_epochs are
-    the class's caps (core.config.TRAIN_MAX_IMAGES, TRAIN_MAX_EPOCHS).
+    the class's caps (core.settings: train_max_images, train_max_epochs).
     """
     missing = set(DEFAULTS) - set(choices)
     if missing:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from core.settings import ServerSettings
 from core.training.plan import DEFAULTS, MODELS, plan
 
 SEEDED = tuple(m for m in MODELS if m != "stride_pool")  # stride_pool cannot be built
@@ -39,16 +40,16 @@ def compact(folder: Path) -> None:
 
 def seed_runs(dataset, out: Path, models=SEEDED, max_images: int | None = None,
               report: Callable[[str], None] = print, shrink: bool = True,
-              ray_address: str | None = None, cpus: int = 2, gpus: float = 0.0) -> list[Path]:
-    """Train the models one after another into the library at `out` (here, or on a Ray
-    cluster); the entries' folders. A run already in the library there is not trained
-    again."""
+              server: ServerSettings | None = None) -> list[Path]:
+    """Train the models one after another into the library at `out` (here, or on the Ray
+    cluster of the settings `server`); the entries' folders. A run already in the library
+    there is not trained again."""
     from core.training.arrays import job_config
     from core.engine.library import RunLibrary
     from core.engine.run import follow, manager_for, stored
 
     library = RunLibrary(out, max_bytes=2**40)  # a shipped library is never evicted
-    manager = manager_for(ray_address, cpus, gpus, library, report)
+    manager = manager_for(server or ServerSettings(), library, report)
     folders = []
     try:
         for model, planned in seed_settings(dataset, models, max_images).items():

@@ -27,6 +27,36 @@ TRANSFER_CHANGES = '''- The new head is a Dense with one unit per fine class, tr
   layer with `trainable = False` runs in inference mode, so its statistics stay.'''
 
 
+HEAD_CODE = '''import keras
+
+extractor = keras.saving.load_model("extractor.keras", safe_mode=True)  # from the file
+extractor.trainable = False  # frozen: only the new head learns
+inputs = keras.Input(shape=(32, 32, 3))
+features = extractor(inputs, training=False)
+outputs = keras.layers.Dense({n}, activation="softmax")(keras.layers.Flatten()(features))
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_fine, batch_size={batch}, epochs={head})  # y_fine: the {n} fine classes
+
+# fine-tuning: unfreeze the convolutions, keep BatchNormalization frozen, recompile
+extractor.trainable = True
+for layer in extractor.layers:
+    if isinstance(layer, keras.layers.BatchNormalization):
+        layer.trainable = False
+model.compile(optimizer=keras.optimizers.Adam({lr}),
+              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_fine, batch_size={batch}, epochs={epochs}, initial_epoch={head})
+'''
+
+
+def head_code(settings: Settings, n_classes: int) -> str:
+    """Step 4's code on the page: a new head on the saved extractor, frozen, then
+    fine-tuned, with the page's settings (x_train and y_fine are the student's)."""
+    return HEAD_CODE.format(n=n_classes, head=min(settings.head_epochs, settings.epochs),
+                            epochs=settings.epochs, batch=settings.batch_size,
+                            lr=f"{settings.finetune_learning_rate:g}")
+
+
 def lesson_script(settings: Settings, n_fine: int) -> str:
     """The whole lesson as a Keras 3 script for these settings and n_fine fine classes."""
     head = min(settings.head_epochs, settings.epochs)  # as core.transfer.lesson.arm_jobs

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from core.stack import presets
 from core.config import INPUT_SHAPE
 from core.engine.contract import JobConfig, Recipe, RunSettings, TransferRecipe
-from core.transfer.pretrain import DEMO_WIDTH, pretrain_settings
+from core.transfer.pretrain import DEMO_EPOCHS, DEMO_WIDTH, pretrain_settings
 from core.stack.shapes import summarize, totals
 from core.training.plan import epoch_seconds
 
@@ -46,7 +46,7 @@ SHARED_KEYS = ("seed", "epochs", "batch_size", "target", "n_classes", "optimizer
 # ends below scratch), 5e-4 does.
 DEFAULTS = {
     "width": "demo",
-    "pretrain_epochs": 10,  # core.transfer.pretrain.DEMO_EPOCHS (the bundled extractor) is 8
+    "pretrain_epochs": DEMO_EPOCHS,  # as the bundled extractor was (core.transfer.pretrain)
     "epochs": 8,  # the notebook trains its loaded models for 10; 8 keeps the demo short
     "batch_size": 200,  # the notebook's batch size
     "seed": 0,  # the bundled extractor's seed: its validation images stay unseen
@@ -72,7 +72,7 @@ class Settings:
     seed: int = DEFAULTS["seed"]
     head_epochs: int = DEFAULTS["head_epochs"]
     finetune_learning_rate: float = DEFAULTS["finetune_learning_rate"]
-    max_images: int | None = None  # core.config.TRAIN_MAX_IMAGES: tests and demos
+    max_images: int | None = None  # the class cap (core.settings train_max_images)
 
 
 def _capped(settings: Settings) -> dict:

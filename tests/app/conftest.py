@@ -10,20 +10,24 @@ TIMEOUT = 120  # seconds; the first run generates the dataset (and later pages l
 
 
 @pytest.fixture(autouse=True)
-def empty_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr("core.config.DATA_DIR", tmp_path)
+def empty_data_dir(tmp_path, server_settings):
+    server_settings(data_dir=tmp_path)
     return tmp_path
 
 
 @pytest.fixture(autouse=True)
 def own_run_library(tmp_path_factory, monkeypatch):
-    """Each test starts with an empty run library: a run an earlier test finished is not
-    opened from it (tests that want the library fill this one)."""
+    """Each test starts with an empty run library and no run of an earlier test's (AppTest
+    sessions all have one id, and an identical Start would open that run): a run an
+    earlier test finished is not opened (tests that want the library fill this one)."""
     from core import st_cache
     from core.engine.library import RunLibrary
 
+    manager = st_cache.job_manager()
+    for session in manager.sessions_holding():
+        manager.forget_session(session)
     library = RunLibrary(tmp_path_factory.mktemp("library"))
-    monkeypatch.setattr(st_cache.job_manager(), "library", library)
+    monkeypatch.setattr(manager, "library", library)
     return library
 
 

@@ -29,9 +29,8 @@ def source_line(app) -> str:
     return next(m.value for m in app.markdown if m.value.startswith("**Source:**"))
 
 
-def test_download_switches_the_app_to_cifar(app, server, monkeypatch, empty_data_dir):
-    monkeypatch.setattr("core.config.CIFAR_URL", server.url("ok"))
-    monkeypatch.setattr("core.config.CIFAR_MD5", server.md5)
+def test_download_switches_the_app_to_cifar(app, server, server_settings, empty_data_dir):
+    server_settings(cifar_url=server.url("ok"), cifar_md5=server.md5)
     app.run()
     app.button(key="home_download").click().run()
     assert not app.exception and not app.error
@@ -45,10 +44,9 @@ def test_download_switches_the_app_to_cifar(app, server, monkeypatch, empty_data
     ("half", None, "stopped after"),
     ("missing", None, "404"),
 ])
-def test_failed_download_keeps_the_dataset(app, server, monkeypatch, empty_data_dir,
+def test_failed_download_keeps_the_dataset(app, server, server_settings, empty_data_dir,
                                            mode, md5, words):
-    monkeypatch.setattr("core.config.CIFAR_URL", server.url(mode))
-    monkeypatch.setattr("core.config.CIFAR_MD5", md5 or server.md5)
+    server_settings(cifar_url=server.url(mode), cifar_md5=md5 or server.md5)
     app.run()
     app.button(key="home_download").click().run()
     assert not app.exception

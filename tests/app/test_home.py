@@ -64,3 +64,20 @@ def test_broken_course_files_are_explained(app, empty_data_dir, course_dir_files
     assert not app.exception
     assert "10_tr_labels.csv" in app.error[0].value and "fine_labels" in app.error[0].value
     assert "**Source:** Synthetic (offline)" in [m.value for m in app.markdown]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "Server setting `CNNLAB_TRAIN_MAX_IMAGES` = `abc` is not a whole number from 1 up: "
+           "the server uses the default (none)."),
+    ("ko", "서버 설정 `CNNLAB_TRAIN_MAX_IMAGES` = `abc`은(는) 1 이상의 정수이(가) 아닙니다. "
+           "서버는 기본값(없음)을 씁니다."),
+])
+def test_a_refused_setting_is_said_in_the_sidebar_of_every_page(app, server_settings, lang, words):
+    from core.settings import read
+
+    server_settings(problems=read({"CNNLAB_TRAIN_MAX_IMAGES": "abc"}).problems)
+    app.query_params["lang"] = lang
+    for page in ("app_pages/home.py", "app_pages/training.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert any(words in w.value for w in app.sidebar.warning), page

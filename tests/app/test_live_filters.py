@@ -10,8 +10,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def tiny(app, monkeypatch):
-    monkeypatch.setattr("core.config.TRAIN_MAX_IMAGES", 200)
+def tiny(app, server_settings):
+    server_settings(train_max_images=200)
     app.switch_page("app_pages/training.py").run()
     app.number_input(key="train_epochs").set_value(3).run()
     app.number_input(key="train_batch_size").set_value(40).run()

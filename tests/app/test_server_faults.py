@@ -106,7 +106,7 @@ def test_a_tab_closed_mid_training_stops_its_job_and_frees_the_worker(server):
         busy = await asyncio.to_thread(training_worker, process)
         await session.close()  # the student closes the tab
         # Stopped within a batch once the grace is over; the worker then waits, idle, for
-        # the next job (core.engine.pool reuses it) or retires.
+        # the next job (core.engine.workers reuses it) or retires.
         await asyncio.to_thread(until_idle, busy, GRACE_S + 60)
         return await opened(server.url, "training")  # the next student's page works
 

@@ -15,7 +15,7 @@ from core.engine.contract import JobState
 from tests.app.conftest import ROOT, follow
 
 PAGE = "app_pages/training.py"
-TINY_IMAGES = 200  # core.config.TRAIN_MAX_IMAGES for runs here: a second of training
+TINY_IMAGES = 200  # the setting train_max_images for runs here: a second of training
 
 
 @pytest.fixture
@@ -91,8 +91,8 @@ def texts(app) -> str:
 
 
 @pytest.fixture
-def tiny(page, monkeypatch):
-    monkeypatch.setattr("core.config.TRAIN_MAX_IMAGES", TINY_IMAGES)
+def tiny(page, server_settings):
+    server_settings(train_max_images=TINY_IMAGES)
     page.run()
     assert f"at most {TINY_IMAGES}" in texts(page)
     return page
@@ -148,7 +148,7 @@ def test_a_tiny_run_from_start_to_results(tiny):
     follow(tiny, lambda a: "Finished. Test accuracy" in texts(a))
     job = session_job(tiny)
     assert job.state == JobState.DONE and len(job.epochs) == 2
-    token = st_cache.job_manager().tokens.token("test session id")
+    token = st_cache.job_manager().sessions.token("test session id")
     assert tiny.query_params["run"] == f"{st_cache.server_id()}-{token}", "for a refresh"
     accuracy = metrics(tiny)["Test accuracy"]
     assert accuracy == f"{100 * job.result.test_accuracy:.1f}%", "the notebook's formula"
@@ -187,10 +187,9 @@ def test_stop_keeps_the_model_and_a_killed_worker_is_explained(tiny):
 def test_the_first_visit_does_not_import_tensorflow(tmp_path):
     """Only 'look inside' loads TensorFlow in the server; training runs in workers."""
     script = f"""
-import sys
+import os, sys
+os.environ["CNNLAB_DATA_DIR"] = {str(tmp_path)!r}
 from streamlit.testing.v1 import AppTest
-import core.config
-core.config.DATA_DIR = {str(tmp_path)!r}
 app = AppTest.from_file({str(ROOT / "streamlit_app.py")!r}, default_timeout=300)
 app.switch_page({PAGE!r}).run()
 assert not app.exception, app.exception

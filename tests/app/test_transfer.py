@@ -19,7 +19,7 @@ from core.stack.build import build_model
 from tests.app.conftest import follow
 
 PAGE = "app_pages/transfer.py"
-TINY_IMAGES = 200  # core.config.TRAIN_MAX_IMAGES for runs here
+TINY_IMAGES = 200  # the setting train_max_images for runs here
 TINY_WIDTH = 4  # the demo preset's width in these tests
 
 
@@ -167,7 +167,7 @@ def test_a_good_upload_is_kept_under_a_fixed_name_and_survives_a_bad_one(page, e
     upload(page, "../../my extractor.keras", extractor_bytes)
     assert not page.error
     assert page.radio(key="transfer_source").value == "upload"
-    saved = st_cache.job_manager().session_dir("test session id") / "uploaded-extractor.keras"
+    saved = st_cache.job_manager().sessions.folder("test session id") / "uploaded-extractor.keras"
     assert saved.read_bytes() == extractor_bytes
     assert not page.button(key="transfer_compare").disabled
     assert table(page, "Output shape") is not None, "the uploaded file's layers"
@@ -186,8 +186,8 @@ def test_a_good_upload_is_kept_under_a_fixed_name_and_survives_a_bad_one(page, e
 
 
 @pytest.fixture
-def tiny(app, checkpoints, monkeypatch):
-    monkeypatch.setattr("core.config.TRAIN_MAX_IMAGES", TINY_IMAGES)
+def tiny(app, checkpoints, monkeypatch, server_settings):
+    server_settings(train_max_images=TINY_IMAGES)
     monkeypatch.setitem(lesson.WIDTHS, "demo", TINY_WIDTH)
     page = app.switch_page(PAGE)
     page.run()

@@ -129,7 +129,7 @@ def upload_extractor(app, name: str, data: bytes):
 
 
 def test_an_uploaded_name_is_shown_plain_and_never_names_a_file(transfer):
-    folder = st_cache.job_manager().session_dir("test session id")
+    folder = st_cache.job_manager().sessions.folder("test session id")
     upload_extractor(transfer, f"{EVIL}.h5", b"\x89HDF\r\n\x1a\n")
     assert ".h5 files are not accepted" in transfer.error[0].value
     upload_extractor(transfer, f"../../{EVIL}.keras", keras_zip(model_config(CONV)))
@@ -143,7 +143,7 @@ def test_an_uploaded_name_is_shown_plain_and_never_names_a_file(transfer):
 def test_an_upload_onto_a_full_disk_is_explained_and_the_old_one_kept(transfer, monkeypatch):
     first = keras_zip(model_config(CONV))
     upload_extractor(transfer, "first.keras", first)
-    saved = st_cache.job_manager().session_dir("test session id") / "uploaded-extractor.keras"
+    saved = st_cache.job_manager().sessions.folder("test session id") / "uploaded-extractor.keras"
     monkeypatch.setattr(files, "os", FullDisk(100))
     upload_extractor(transfer, "second.keras", keras_zip(model_config(CONV, CONV)))
     assert "the disk is full" in transfer.error[0].value
@@ -156,11 +156,11 @@ def test_an_upload_onto_a_full_disk_is_explained_and_the_old_one_kept(transfer, 
 # --- the download: cut off, or onto a full disk, with a complete data/ already there --------
 
 @pytest.fixture
-def served(monkeypatch, tmp_path_factory):
+def served(monkeypatch, tmp_path_factory, server_settings):
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
     body = fake_cifar.make_fake_cifar(tmp_path_factory.mktemp("fake") / "c.tgz").read_bytes()
-    monkeypatch.setattr("core.config.CIFAR_MD5", hashlib.md5(body).hexdigest())
+    server_settings(cifar_md5=hashlib.md5(body).hexdigest())
     with fake_cifar.FakeServer({"c.tgz": body}) as server:
         yield server
 
@@ -168,10 +168,11 @@ def served(monkeypatch, tmp_path_factory):
 @pytest.mark.parametrize("mode, words", [
     ("half", "stopped after"), ("ok", "the disk is full")])
 def test_a_failed_download_keeps_the_course_files_in_use(app, served, empty_data_dir, mode,
-                                                         words, course_dir_files, monkeypatch):
+                                                         words, course_dir_files, monkeypatch,
+                                                         server_settings):
     course_dir_files(empty_data_dir)
     before = {p.name: p.read_bytes() for p in empty_data_dir.iterdir() if p.is_file()}
-    monkeypatch.setattr("core.config.CIFAR_URL", served.url(mode))
+    server_settings(cifar_url=served.url(mode))
     if mode == "ok":
         monkeypatch.setattr(files, "os", FullDisk(1000))
     app.run()

@@ -130,7 +130,11 @@ def in_korean(compared):
 
 # ---- the behaviours, in the order the lesson goes ----------------------------------------
 def test_the_demo_preset_can_be_shortened(lesson, screenshot_dir):
-    expect(lesson.get_by_text("Language / 언어")).to_be_visible()
+    for label, value in (("Pretraining epochs", "1"), ("Epochs per arm", "2"),
+                         ("Head-only epochs", "1")):
+        expect(lesson.get_by_label(label)).to_have_value(value)
+    expect(lesson.get_by_text(re.compile(r"train it on the 3 superclasses for 1 epoch\b"))
+           ).to_be_visible()
     expect(lesson.get_by_text(re.compile(r"Class setting: a run uses at most \d+"))).to_be_visible()
     no_error(lesson)
     shot(lesson, screenshot_dir / "transfer-1-settings.png", full=False)
@@ -178,6 +182,9 @@ def test_the_downloaded_file_uploaded_back_is_the_same_extractor(uploaded, scree
 
 
 def test_the_three_arms_queue_on_the_uploaded_extractor(arms_started, screenshot_dir):
+    expect(arms_started.get_by_text(REUSED)).to_be_visible()
+    for arm in ("From scratch", "Frozen extractor", "Fine-tuned"):
+        expect(arms_started.get_by_text(re.compile(rf"^{arm} · ")).first).to_be_visible()
     no_error(arms_started)
     section_shot(arms_started, arms_started.get_by_text(REUSED),
                  screenshot_dir / "transfer-5-arms-running.png", live=True)

@@ -4,7 +4,7 @@ import streamlit as st
 from core import config
 from core.data.summary import DataSummary
 from core.i18n import error_message
-from core.st_cache import language, reload_default_data
+from core.st_cache import language, reload_default_data, server_settings
 from ui import instructor
 
 
@@ -53,8 +53,9 @@ def download_panel(t) -> None:
 
         try:
             with st.spinner(t("download.working")):
-                cifar.prepare(config.DATA_DIR, url=config.CIFAR_URL or cifar.OFFICIAL_URL,
-                              md5=config.CIFAR_MD5 or cifar.OFFICIAL_MD5, progress=progress)
+                settings = server_settings()
+                cifar.prepare(settings.data_dir, url=settings.cifar_url or cifar.OFFICIAL_URL,
+                              md5=settings.cifar_md5 or cifar.OFFICIAL_MD5, progress=progress)
         except DataError as err:
             bar.empty()
             st.error(t("download.failed", message=error_message(err, language())),

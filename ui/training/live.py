@@ -107,9 +107,13 @@ def live(job, t) -> None:
     def panel():
         snapshot = job.snapshot()
         replayed = replay.playing(snapshot) if not snapshot.active else None
-        if every is not None and (jobs.poll_every([snapshot.state], crowd) or (
-                jobs.POLL_S if replayed else None)) != every:
-            st.rerun()  # ended (results, the Start button, the run lists) or left the queue
+        wanted = jobs.poll_every([snapshot.state], crowd) or (jobs.POLL_S if replayed else None)
+        if wanted != every:
+            # Ended (results, the Start button, the run lists), left the queue, or a
+            # replay began or finished: the fragment's timer is set when the page runs,
+            # so the page runs again (a replay started inside a timerless fragment
+            # would otherwise sit at 0:00 until something else reran the page).
+            st.rerun()
         st.markdown(f"**{run_label(snapshot, t)}**")
         about = jobs.about(snapshot, t)
         if about:

@@ -15,12 +15,13 @@ from core.engine.contract import Snapshot
 from core.engine.progress import clock
 
 SPEEDS = (1, 2, 5, 10, 30)  # times the real training speed
+now = time.time  # the replay's clock (tests set their own)
 STATE = "train_replay"  # session_state: {"id": run id, "started": time, "speed": x}
 SPEED = "train_replay_speed"  # the speed widget's key
 
 
 def _start(job_id: int) -> None:
-    st.session_state[STATE] = {"id": job_id, "started": time.time(),
+    st.session_state[STATE] = {"id": job_id, "started": now(),
                                "speed": st.session_state.get(SPEED, SPEEDS[2])}
 
 
@@ -40,7 +41,7 @@ def playing(snapshot: Snapshot) -> tuple[Snapshot, float] | None:
     state = st.session_state.get(STATE)
     if not state or state["id"] != snapshot.id or not snapshot.batches:
         return None
-    seconds = (time.time() - state["started"]) * state["speed"]
+    seconds = (now() - state["started"]) * state["speed"]
     if seconds >= snapshot.batches[-1].t:
         _cancel()
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import config as app_config
+from core import st_cache
 from core.training import plan as train_plan
 from core.engine.contract import Snapshot
 from core.training.runs_table import (
@@ -22,8 +22,9 @@ FAIR_KEY = "train_fair_pair"  # session_state: (stride job id, pooling job id), 
 def _plans(choices: dict, dataset, stack):
     """model -> Plan of the fair pair with the page's settings, or None if they are invalid."""
     try:
-        return {model: train_plan.plan(chosen, len(dataset.x_train), stack,
-                                       app_config.TRAIN_MAX_IMAGES)
+        max_images, max_epochs = st_cache.class_caps()
+        return {model: train_plan.plan(chosen, len(dataset.x_train), stack, max_images,
+                                       max_epochs)
                 for model, chosen in fair_pair(choices).items()}
     except train_plan.ConfigError:
         return None

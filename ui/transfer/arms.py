@@ -18,30 +18,9 @@ from core.engine.contract import JobState, Snapshot
 from core.engine.progress import clock
 from core.transfer import compare as arm_compare
 from core.transfer import lesson
+from core.transfer.export import head_code
 from ui import jobs
 from ui.transfer import state
-
-HEAD_CODE = '''import keras
-
-extractor = keras.saving.load_model("extractor.keras", safe_mode=True)  # from the file
-extractor.trainable = False  # frozen: only the new head learns
-inputs = keras.Input(shape=(32, 32, 3))
-features = extractor(inputs, training=False)
-outputs = keras.layers.Dense({n}, activation="softmax")(keras.layers.Flatten()(features))
-model = keras.Model(inputs, outputs)
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-model.fit(x_train, y_fine, batch_size=200, epochs={head})  # y_fine: the {n} fine classes
-
-# fine-tuning: unfreeze the convolutions, keep BatchNormalization frozen, recompile
-extractor.trainable = True
-for layer in extractor.layers:
-    if isinstance(layer, keras.layers.BatchNormalization):
-        layer.trainable = False
-model.compile(optimizer=keras.optimizers.Adam({lr}),
-              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-model.fit(x_train, y_fine, batch_size=200, epochs={epochs}, initial_epoch={head})
-'''
-
 
 def head_ui(chosen: state.Extractor | None, n_classes: int, settings, t) -> None:
     """Step 4: what trains in each arm, counted before anything runs."""
@@ -59,8 +38,7 @@ def head_ui(chosen: state.Extractor | None, n_classes: int, settings, t) -> None
     st.table(frame.set_index(t("transfer.col.arm")))  # a static table: long cells wrap
     st.caption(t("transfer.step4.notice", extractor=f"{params.extractor:,}", head=f"{params.head:,}"))
     with st.expander(t("transfer.code"), icon=":material/code:"):
-        st.code(HEAD_CODE.format(n=n_classes, head=settings.head_epochs, epochs=settings.epochs,
-                                 lr=f"{settings.finetune_learning_rate:g}"), language="python")
+        st.code(head_code(settings, n_classes), language="python")
 
 
 def start_arms(chosen: state.Extractor, dataset, settings, t) -> None:

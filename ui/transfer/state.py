@@ -2,7 +2,7 @@
 
 Jobs live in the server's one JobManager (core.st_cache.job_manager); the session keeps
 their ids by role ("pretrain", "scratch", "frozen", "finetune"). Files live in the
-session's own folder (JobManager.session_dir: a hash of the session id), under fixed
+session's own folder (core.engine.sessions.Sessions.folder: a hash of the session id), under fixed
 names; nothing a user typed or uploaded ever names a file, and an upload's own name is
 kept only through core.transfer.checkpoints.printable, to be shown.
 """
@@ -66,7 +66,7 @@ def busy(lesson_jobs: dict) -> bool:
 
 
 def session_dir() -> Path:
-    return st_cache.job_manager().session_dir(st_cache.session_id())
+    return st_cache.job_manager().sessions.folder(st_cache.session_id())
 
 
 def checked(path: Path) -> CheckpointInfo | None:

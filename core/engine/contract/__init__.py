@@ -13,8 +13,8 @@ Assignment), events.py (the worker's events), snapshot.py (Snapshot); import the
 from here.
 """
 from core.engine.contract.config import (  # noqa: F401
-    ADDED_OFF, FROM_FILE, MAX_WEIGHT_DECAY, Assignment, DataRef, JobConfig, Recipe, RunSettings,
-    TransferRecipe, parse_assignment, with_added_fields,
+    ADDED_OFF, FROM_FILE, MAX_WEIGHT_DECAY, OPTIONAL_OUTPUTS, OUTPUTS, Assignment, DataRef,
+    JobConfig, Recipe, RunSettings, TransferRecipe, parse_assignment, with_added_fields,
 )
 from core.engine.contract.events import (  # noqa: F401
     EVENTS, JOB_ERRORS, BatchEvent, DoneEvent, EpochEvent, ErrorEvent, Event, PhaseEvent,

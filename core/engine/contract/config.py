@@ -145,6 +145,12 @@ class Assignment(Record):
     out_dir: str
 
 
+# What a job that saved its model leaves in its out_dir: every one of OUTPUTS, and
+# pretraining's extractor too. The run library keeps the same files.
+OUTPUTS = ("model.keras", "test_probs.npy", "test_labels.npy")
+OPTIONAL_OUTPUTS = ("extractor.keras",)
+
+
 def with_added_fields(settings: dict) -> dict:
     """A stored RunSettings record (decoded JSON) with the fields added since at their off
     values where it lacks them (ADDED_OFF); anything else is left for the strict checks."""

@@ -31,6 +31,7 @@ class Snapshot:
     result: DoneEvent | None = None
     error: ErrorEvent | None = None
     watchers: int = 1  # sessions watching it train (a shared run has several)
+    trained_with: frozenset[str] = frozenset()  # the sessions that watched it to its end
     origin: str = "trained"  # or "library": an identical run trained earlier
     engine: str = "local"  # trained by this server's workers, or on a "ray" cluster
     first_filters: FiltersEvent | None = None  # the first layer before training ...

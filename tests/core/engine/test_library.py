@@ -191,8 +191,14 @@ def test_a_run_that_finishes_enters_the_library_and_the_next_start_opens_it(tmp_
         trained = manager.submit("alice", make_config(data, epochs=1)).job
         wait(lambda: not trained.active and library.entries())
         assert trained.state == JobState.DONE
+        meanwhile = manager.submit("carol", make_config(data, epochs=1))
+        assert meanwhile.how == "library" and meanwhile.job is trained, "the run itself"
+        manager.forget_session("alice")
+        manager.forget_session("carol")  # nobody holds it: it goes with its folder
+        assert not trained.out_dir.exists()
         again = manager.submit("bob", make_config(data, epochs=1))
         assert again.how == "library" and again.job is not trained
+        assert again.job.origin == "library" and again.job.worker is None
         assert [b.loss for b in again.job.batches] == [b.loss for b in trained.batches]
         assert again.job.result == trained.result
         found, _ = library.find(make_config(data, epochs=1))

@@ -52,16 +52,6 @@ def test_an_unreadable_model_is_assumed_to_need_everything(data_path, tmp_path):
     assert memory.job_mb(config) == memory.BUDGET_MB
 
 
-@pytest.mark.parametrize("value, expected", [("4000", 4000.0), ("lots", memory.BUDGET_MB),
-                                             ("-1", memory.BUDGET_MB), (None, memory.BUDGET_MB)])
-def test_the_budget_comes_from_the_environment(monkeypatch, value, expected):
-    if value is None:
-        monkeypatch.delenv("CNNLAB_MEMORY_MB", raising=False)
-    else:
-        monkeypatch.setenv("CNNLAB_MEMORY_MB", value)
-    assert memory.budget_mb() == expected
-
-
 def bundled_path():
     return next(CHECKPOINT_DIR.glob("*.keras"))  # the extractor the app ships
 

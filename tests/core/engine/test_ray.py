@@ -134,9 +134,10 @@ def test_a_wrong_address_says_why_and_training_stays_local(tmp_path, data_path):
         import sys, time
         from core.engine.manager import JobManager
         from core.engine.ray_backend import attach
+        from core.settings import ServerSettings
         from tests.core.engine.test_jobs import make_config
         manager = JobManager(max_running=1, warm=False, root=sys.argv[2])
-        attach(manager, sys.argv[1], 2, 0, 8)
+        attach(manager, ServerSettings(ray_address=sys.argv[1]))
         job = manager.submit("a", make_config(sys.argv[3], epochs=1)).job
         deadline = time.time() + 120
         while (job.active or manager.engine_problem is None) and time.time() < deadline:
@@ -151,3 +152,15 @@ def test_a_wrong_address_says_why_and_training_stays_local(tmp_path, data_path):
     state, engine, _, problem = run.stdout.strip().splitlines()[-1].split(" ", 3)
     assert (state, engine) == ("done", "local"), "it trained here"
     assert problem.startswith(wrong), "the page can say which cluster did not answer"
+
+
+def test_the_command_line_trains_on_the_cluster(cluster):
+    """`python -m core train --ray ADDRESS`: the README's check that a cluster works."""
+    from tests.core.test_cli import core_verb
+
+    result = core_verb("train", "--epochs", "1", "--ray", cluster,
+                       env={"CNNLAB_TRAIN_MAX_IMAGES": "300"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"training on the Ray cluster at {cluster}" in result.stderr
+    assert "on CPU (ray)" in result.stderr and "epoch 1/1, loss" in result.stderr
+    assert " on CPU (ray); outputs in " in result.stdout

@@ -81,7 +81,7 @@ def test_values_that_do_not_fill_their_shapes_are_refused():
         parse_event(json.dumps(broken))
 
 
-def test_no_conv_no_event_and_it_can_be_switched_off(monkeypatch):
+def test_no_conv_no_event(monkeypatch):
     dense = keras.Sequential([keras.Input(INPUT_SHAPE), keras.layers.Flatten(),
                               keras.layers.Dense(3)])
     assert live_filters.filters_event(dense, image(), 0) is None
@@ -89,8 +89,6 @@ def test_no_conv_no_event_and_it_can_be_switched_off(monkeypatch):
     model = built(presets.single_conv())
     assert len(live_filters.callbacks(keras, print, model, image()[None])) == 1
     assert live_filters.callbacks(keras, print, model, image()[:0]) == [], "no test image"
-    monkeypatch.setattr("core.config.LIVE_FILTERS", False)
-    assert live_filters.callbacks(keras, print, model, image()[None]) == []
 
 
 def test_how_far_the_filters_moved():
@@ -119,17 +117,17 @@ def test_the_job_keeps_the_first_and_the_latest():
 
 
 @pytest.mark.slow
-def test_a_run_with_the_live_view_trains_exactly_like_one_without(tmp_path, data_path,
-                                                                  monkeypatch):
-    """Same settings, same losses to the last digit, with and without the live view; the
-    job holds an event for the start and one per epoch's end."""
+def test_a_run_with_the_live_view_trains_exactly_like_one_without(tmp_path, data_path):
+    """Same settings, same losses to the last digit, with and without the live view (the
+    setting live_filters, which the server hands its workers); the job holds an event for
+    the start and one per epoch's end."""
     from core.engine.manager import JobManager
     from tests.core.engine.test_jobs import losses, make_config
 
     runs = {}
     for live in (True, False):
-        monkeypatch.setenv("CNNLAB_LIVE_FILTERS", "1" if live else "0")  # the worker's setting
-        manager = JobManager(max_running=1, warm=False, root=tmp_path / str(live))
+        manager = JobManager(max_running=1, warm=False, root=tmp_path / str(live),
+                             live_filters=live)
         try:
             job = manager.submit("a", make_config(data_path, epochs=2)).job
             runs[live] = (losses(job), job.snapshot())
