@@ -132,7 +132,7 @@ def in_korean(compared):
 def test_the_demo_preset_can_be_shortened(lesson, screenshot_dir):
     for label, value in (("Pretraining epochs", "1"), ("Epochs per arm", "2"),
                          ("Head-only epochs", "1")):
-        expect(lesson.get_by_label(label)).to_have_value(value)
+        expect(lesson.get_by_role("spinbutton", name=label)).to_have_value(value)
     expect(lesson.get_by_text(re.compile(r"train it on the 3 superclasses for 1 epoch\b"))
            ).to_be_visible()
     expect(lesson.get_by_text(re.compile(r"Class setting: a run uses at most \d+"))).to_be_visible()

@@ -154,9 +154,11 @@ def test_a_wrong_address_says_why_and_training_stays_local(tmp_path, data_path):
     assert problem.startswith(wrong), "the page can say which cluster did not answer"
 
 
-def test_the_command_line_trains_on_the_cluster(cluster):
+def test_the_command_line_trains_on_the_cluster(cluster, on_ray):
     """`python -m core train --ray ADDRESS`: the README's check that a cluster works."""
     from tests.core.test_cli import core_verb
+
+    on_ray.pool.close()  # the module's warm actors hold the test cluster's 2 CPUs
 
     result = core_verb("train", "--epochs", "1", "--ray", cluster,
                        env={"CNNLAB_TRAIN_MAX_IMAGES": "300"})
